@@ -1,0 +1,35 @@
+# wk's build. `make run` builds wk and starts a local cluster; `make test` runs every test.
+GO        ?= go
+BIN       := bin/wk
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/wk-project/wk/cmd.Version=$(VERSION)
+FUZZTIME  ?= 20s
+
+.PHONY: build run test fuzz bench lint clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wk
+
+# A local one-node cluster on the embedded store in ~/.wk/data, in the foreground.
+run: build
+	./$(BIN) up
+
+# Every test, then each fuzz target for a bounded time.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 14m ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test ./control/api -run '^$$' -fuzz '^FuzzDecodeManifest$$' -fuzztime $(FUZZTIME)
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./control/store/ ./bench/
+	./bench/startup.sh $(BIN)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go'))" || (gofmt -l $$(git ls-files -co --exclude-standard '*.go'); exit 1)
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

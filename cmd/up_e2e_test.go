@@ -1,0 +1,141 @@
+package cmd
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	wkBinary  string
+	buildErr  error
+)
+
+// wkBin builds the wk binary once per test run.
+func wkBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the wk binary; skipped with -short")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "wk-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		wkBinary = filepath.Join(dir, "wk")
+		out, err := exec.Command("go", "build", "-o", wkBinary, "./wk").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return wkBinary
+}
+
+// upProcess is a `wk up` child process.
+type upProcess struct {
+	cmd    *exec.Cmd
+	config string
+}
+
+// startUp runs `wk up` on dataDir and waits until it says it is ready.
+func startUp(t *testing.T, bin, dataDir, config string) *upProcess {
+	t.Helper()
+	cmd := exec.Command(bin, "up", "--data-dir", dataDir, "--api-addr", "127.0.0.1:0", "--config", config, "--node-name", "e2e-node")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "wk is ready") {
+				ready <- true
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("wk up exited before it was ready")
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("wk up was not ready within 30 s")
+	}
+	p := &upProcess{cmd: cmd, config: config}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	return p
+}
+
+func (p *upProcess) kill9(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	p.cmd.Wait()
+}
+
+// run runs a wk client command against the cluster and returns its standard output.
+func (p *upProcess) run(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"--config", p.config}, args...)...)
+	var errs strings.Builder
+	cmd.Stderr = &errs
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("wk %s: %v\n%s", strings.Join(args, " "), err, errs.String())
+	}
+	return string(out)
+}
+
+// TestUpKeepsEveryAppliedObjectAcrossKill9 applies 1,000 objects, kills wk up with SIGKILL as soon
+// as apply returns, restarts it on the same data dir and finds all of them.
+func TestUpKeepsEveryAppliedObjectAcrossKill9(t *testing.T) {
+	bin := wkBin(t)
+	dir := t.TempDir()
+	data, config := filepath.Join(dir, "data"), filepath.Join(dir, "config")
+	up := startUp(t, bin, data, config)
+
+	if out := up.run(t, bin, "get", "nodes"); !strings.Contains(out, "e2e-node   Ready") {
+		t.Fatalf("get nodes:\n%s", out)
+	}
+
+	var manifest strings.Builder
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&manifest, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%04d\ndata:\n  index: \"%d\"\n", i, i)
+	}
+	file := filepath.Join(dir, "many.yaml")
+	if err := os.WriteFile(file, []byte(manifest.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := up.run(t, bin, "apply", "-f", file)
+	if n := strings.Count(out, " created\n"); n != 1000 {
+		t.Fatalf("apply created %d objects, want 1000", n)
+	}
+	up.kill9(t)
+
+	up = startUp(t, bin, data, config)
+	names := strings.Fields(up.run(t, bin, "get", "configmaps", "-o", "name"))
+	if len(names) != 1000 {
+		t.Fatalf("after kill -9 and restart: %d config maps, want 1000", len(names))
+	}
+	if out := up.run(t, bin, "get", "cm", "cm-0999", "-o", "json"); !strings.Contains(out, `"index": "999"`) {
+		t.Fatalf("cm-0999 lost its data:\n%s", out)
+	}
+}

@@ -1,0 +1,82 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/wk-project/wk/control/api"
+)
+
+// protectedNamespaces cannot be deleted, as in Kubernetes.
+var protectedNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) error {
+	opts, err := readDeleteOptions(r)
+	if err != nil {
+		return err
+	}
+	if t.kind.Kind == "Namespace" && protectedNamespaces[t.name] {
+		return api.NewStatusError(http.StatusForbidden, api.ReasonForbidden, "namespace %q is protected and cannot be deleted", t.name)
+	}
+	kv, err := s.store.Get(t.key())
+	if err != nil {
+		return storeError(err, t, t.name)
+	}
+	obj, err := fromKV(t.kind, kv)
+	if err != nil {
+		return err
+	}
+	expect := kv.Rev
+	if p := opts.Preconditions; p != nil {
+		if p.UID != nil && *p.UID != obj.GetObjectMeta().UID {
+			return api.NewConflict(t.kind, t.name)
+		}
+		if p.ResourceVersion != nil {
+			if expect, err = rev(*p.ResourceVersion); err != nil {
+				return err
+			}
+		}
+	}
+	if t.kind.Kind == "Namespace" {
+		if err := s.deleteNamespaceContents(t.name); err != nil {
+			return err
+		}
+	}
+	if _, err := s.store.Delete(t.key(), expect); err != nil {
+		return storeError(err, t, t.name)
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+func readDeleteOptions(r *http.Request) (api.DeleteOptions, error) {
+	var opts api.DeleteOptions
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil || len(body) == 0 {
+		return opts, nil
+	}
+	if err := json.Unmarshal(body, &opts); err != nil {
+		return opts, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "decode DeleteOptions: %v", err)
+	}
+	return opts, nil
+}
+
+// deleteNamespaceContents removes every namespaced object in ns.
+func (s *Server) deleteNamespaceContents(ns string) error {
+	for _, k := range api.Kinds() {
+		if !k.Namespaced {
+			continue
+		}
+		kvs, _, err := s.store.List(k.StoreKey(ns, ""))
+		if err != nil {
+			return err
+		}
+		for _, kv := range kvs {
+			if _, err := s.store.Delete(kv.Key, 0); err != nil {
+				return storeError(err, target{kind: k}, kv.Key)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/wk-project/wk/control/api"
+)
+
+// filter holds a request's label and field selectors.
+type filter struct {
+	labels api.Selector
+	fields api.FieldSelector
+}
+
+func parseFilter(r *http.Request) (filter, error) {
+	q := r.URL.Query()
+	ls, err := api.ParseSelector(q.Get("labelSelector"))
+	if err != nil {
+		return filter{}, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "labelSelector: %v", err)
+	}
+	fs, err := api.ParseFieldSelector(q.Get("fieldSelector"))
+	if err != nil {
+		return filter{}, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "fieldSelector: %v", err)
+	}
+	return filter{labels: ls, fields: fs}, nil
+}
+
+func (f filter) matches(obj api.Object) bool {
+	return f.labels.Matches(obj.GetObjectMeta().Labels) && f.fields.Matches(obj)
+}
+
+func (s *Server) get(w http.ResponseWriter, t target) error {
+	kv, err := s.store.Get(t.key())
+	if err != nil {
+		return storeError(err, t, t.name)
+	}
+	obj, err := fromKV(t.kind, kv)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// list answers KIND List with the objects that match the selectors, at one consistent revision.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) error {
+	f, err := parseFilter(r)
+	if err != nil {
+		return err
+	}
+	items, rv, err := s.listObjects(t, f)
+	if err != nil {
+		return err
+	}
+	raw := make([]json.RawMessage, 0, len(items))
+	for _, obj := range items {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		raw = append(raw, b)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		api.TypeMeta `json:",inline"`
+		Metadata     api.ListMeta      `json:"metadata"`
+		Items        []json.RawMessage `json:"items"`
+	}{
+		TypeMeta: api.TypeMeta{APIVersion: t.kind.APIVersion(), Kind: t.kind.Kind + "List"},
+		Metadata: api.ListMeta{ResourceVersion: strconv.FormatInt(rv, 10)},
+		Items:    raw,
+	})
+	return nil
+}
+
+func (s *Server) listObjects(t target, f filter) ([]api.Object, int64, error) {
+	kvs, rv, err := s.store.List(t.key())
+	if err != nil {
+		return nil, 0, storeError(err, t, "")
+	}
+	var items []api.Object
+	for _, kv := range kvs {
+		obj, err := fromKV(t.kind, kv)
+		if err != nil {
+			return nil, 0, err
+		}
+		if f.matches(obj) {
+			items = append(items, obj)
+		}
+	}
+	return items, rv, nil
+}

@@ -1,0 +1,109 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/store"
+)
+
+// watch streams one JSON watch event per line. Without a resourceVersion it first sends the
+// current objects as ADDED, as Kubernetes does; with one it replays every change after it.
+// An object that stops matching the selectors is sent as DELETED, one that starts as ADDED.
+func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) error {
+	f, err := parseFilter(r)
+	if err != nil {
+		return err
+	}
+	from, err := rev(r.URL.Query().Get("resourceVersion"))
+	if err != nil {
+		return err
+	}
+	var initial []api.Object
+	if from == 0 {
+		if initial, from, err = s.listObjects(t, f); err != nil {
+			return err
+		}
+	}
+	events, err := s.store.Watch(r.Context(), t.key(), from)
+	if err != nil {
+		return storeError(err, t, "")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Transfer-Encoding", "chunked")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	enc := json.NewEncoder(w)
+	for _, obj := range initial {
+		enc.Encode(api.WatchEvent{Type: api.Added, Object: obj})
+	}
+	rc.Flush()
+	last := from
+	keepalive := time.NewTicker(30 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return nil // the client resumes from its last revision
+			}
+			last = ev.KV.Rev
+			out, send, err := s.watchEvent(t.kind, f, ev)
+			if err != nil {
+				return nil
+			}
+			if send {
+				if err := enc.Encode(out); err != nil {
+					return nil
+				}
+			}
+			if len(events) == 0 {
+				rc.Flush()
+			}
+		case <-keepalive.C:
+			bm := t.kind.New()
+			api.SetTypeMeta(bm)
+			bm.GetObjectMeta().ResourceVersion = strconv.FormatInt(last, 10)
+			if err := enc.Encode(api.WatchEvent{Type: api.Bookmark, Object: bm}); err != nil {
+				return nil
+			}
+			rc.Flush()
+		case <-r.Context().Done():
+			return nil
+		}
+	}
+}
+
+// watchEvent translates a store event through the selectors.
+func (s *Server) watchEvent(k *api.Kind, f filter, ev store.Event) (api.WatchEvent, bool, error) {
+	obj, err := fromKV(k, ev.KV)
+	if err != nil {
+		return api.WatchEvent{}, false, err
+	}
+	now := f.matches(obj)
+	switch ev.Type {
+	case store.Added:
+		return api.WatchEvent{Type: api.Added, Object: obj}, now, nil
+	case store.Deleted:
+		return api.WatchEvent{Type: api.Deleted, Object: obj}, now, nil
+	}
+	was := now
+	if ev.PrevValue != nil {
+		prev, err := fromKV(k, store.KV{Key: ev.KV.Key, Value: ev.PrevValue, Rev: ev.KV.Rev})
+		if err == nil {
+			was = f.matches(prev)
+		}
+	}
+	switch {
+	case now && was:
+		return api.WatchEvent{Type: api.Modified, Object: obj}, true, nil
+	case now:
+		return api.WatchEvent{Type: api.Added, Object: obj}, true, nil
+	case was:
+		return api.WatchEvent{Type: api.Deleted, Object: obj}, true, nil
+	}
+	return api.WatchEvent{}, false, nil
+}
