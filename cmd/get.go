@@ -192,7 +192,7 @@ func watchAndPrint(ctx context.Context, c *client.Client, g *globals, o getOptio
 				continue
 			}
 			rv = ev.Object.GetObjectMeta().ResourceVersion
-			p.noHeader = true
+			p.noHeader = p.count > 0
 			p.add(k, []api.Object{ev.Object})
 			p.flush()
 		}
