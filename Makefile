@@ -5,10 +5,18 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/wk-project/wk/cmd.Version=$(VERSION)
 FUZZTIME  ?= 20s
 
-.PHONY: build run test fuzz bench lint clean
+SAMPLES   := hello client shared
+
+.PHONY: build run test fuzz bench lint clean samples
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wk
+
+# The sample guests, as samples/NAME/NAME.wasm beside their manifests.
+samples: $(foreach s,$(SAMPLES),samples/$(s)/$(s).wasm)
+
+samples/%.wasm: $(wildcard samples/*/*.go) $(wildcard wasmrt/guest/*.go)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags '-s -w' -o $@ ./$(dir $@)
 
 # A local one-node cluster on the embedded store in ~/.wk/data, in the foreground.
 run: build
@@ -32,4 +40,4 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin samples/*/*.wasm

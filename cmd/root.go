@@ -76,7 +76,7 @@ func newRoot(out, errs io.Writer, now func() time.Time) *cobra.Command {
 	pf.StringVarP(&g.namespace, "namespace", "n", "", "namespace of the request (default \"default\")")
 	root.AddCommand(
 		newApplyCmd(g), newGetCmd(g), newDescribeCmd(g), newDeleteCmd(g),
-		newVersionCmd(g), newUpCmd(g),
+		newLogsCmd(g), newVersionCmd(g), newUpCmd(g),
 	)
 	return root
 }

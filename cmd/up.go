@@ -90,6 +90,7 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	}
 	ncfg := node.DefaultConfig()
 	ncfg.Name, ncfg.Version, ncfg.Logger = o.nodeName, Version, log.With("component", "agent")
+	ncfg.DataDir, ncfg.NodeToken = filepath.Join(o.dataDir, "agent"), srv.JoinToken()
 	agent := node.New(ncfg, c)
 	log.Info("starting wk", "version", Version, "api", srv.URL(), "data-dir", o.dataDir)
 

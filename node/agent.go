@@ -1,5 +1,6 @@
 // Package node is wk's node agent: it registers its Node with the control plane, keeps its
-// heartbeat and conditions current, and (as the runtime lands) runs the pods bound to it.
+// heartbeat and conditions current, and runs the pods bound to it through a driver (wasm modules
+// on wazero), with their restarts, probes, logs and status.
 package node
 
 import (
@@ -7,17 +8,26 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/wasmrt"
 )
 
 // Config configures an agent.
 type Config struct {
 	Name      string
-	Address   string // InternalIP reported for the node
+	Address   string // InternalIP reported for the node; the agent's API listens here
+	DataDir   string // pods' volumes and logs, the module cache
+	NodeToken string // what the API server presents to the agent's API
 	Labels    map[string]string
 	Heartbeat time.Duration
 	Version   string
@@ -27,15 +37,27 @@ type Config struct {
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{Address: "127.0.0.1", Heartbeat: 10 * time.Second, Version: "dev"}
+	return Config{Address: "127.0.0.1", DataDir: "agent", Heartbeat: 2 * time.Second, Version: "dev"}
 }
 
 // Agent is a running node agent.
 type Agent struct {
-	cfg    Config
-	client *client.Client
-	log    *slog.Logger
-	nodes  *api.Kind
+	cfg     Config
+	client  *client.Client
+	log     *slog.Logger
+	nodes   *api.Kind
+	kinds   kinds
+	driver  Driver
+	ipam    *ipam
+	apiPort int
+
+	mu   sync.Mutex
+	dirs map[string]string // "ns/name" -> pod folder, for the pods running here
+}
+
+// kinds are the kinds the agent reads.
+type kinds struct {
+	pods, configMaps, secrets *api.Kind
 }
 
 // New returns an agent that talks to the API through c.
@@ -50,12 +72,85 @@ func New(cfg Config, c *client.Client) *Agent {
 		cfg.Capacity = machineCapacity()
 	}
 	k, _ := api.ResourceFor("nodes")
-	return &Agent{cfg: cfg, client: c, log: cfg.Logger, nodes: k}
+	a := &Agent{cfg: cfg, client: c, log: cfg.Logger, nodes: k, dirs: map[string]string{}}
+	a.kinds.pods, _ = api.ResourceFor("pods")
+	a.kinds.configMaps, _ = api.ResourceFor("configmaps")
+	a.kinds.secrets, _ = api.ResourceFor("secrets")
+	return a
 }
 
-// Run registers the node, then reports its status every heartbeat until ctx ends. While the
-// control plane is unreachable it keeps trying.
+// Run starts the wasm runtime and the agent's API, registers the node, then runs its pods and
+// reports its status until ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
+	rt, err := wasmrt.New(ctx, wasmrt.Config{CacheDir: filepath.Join(a.cfg.DataDir, "wasm-cache"), Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("start wasm runtime: %w", err)
+	}
+	defer rt.Close(context.Background())
+	a.driver = &wasmDriver{
+		rt:     rt,
+		images: &imageStore{dir: filepath.Join(a.cfg.DataDir, "modules"), blobs: a.client, http: &http.Client{Timeout: 5 * time.Minute}},
+		dialer: &podDialer{},
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Address, "0"))
+	if err != nil {
+		return fmt.Errorf("agent API: %w", err)
+	}
+	a.apiPort = ln.Addr().(*net.TCPAddr).Port
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.serve(ctx, ln) })
+	g.Go(func() error { return a.heartbeatLoop(ctx) })
+	g.Go(func() error {
+		if err := a.waitPodCIDR(ctx); err != nil {
+			return nil
+		}
+		a.syncPods(ctx)
+		return nil
+	})
+	return g.Wait()
+}
+
+// waitPodCIDR waits until the control plane has given the node its pod CIDR.
+func (a *Agent) waitPodCIDR(ctx context.Context) error {
+	for {
+		obj, err := a.client.Get(ctx, a.nodes, "", a.cfg.Name)
+		if err == nil {
+			if cidr := obj.(*api.Node).Spec.PodCIDR; cidr != "" {
+				m, err := newIPAM(cidr)
+				if err != nil {
+					return err
+				}
+				a.ipam = m
+				return nil
+			}
+		}
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+}
+
+// podDir is the folder of a pod running here.
+func (a *Agent) podDir(ns, name string) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, ok := a.dirs[ns+"/"+name]
+	return d, ok
+}
+
+func (a *Agent) trackPod(p *api.Pod, dir string, running bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if running {
+		a.dirs[p.Namespace+"/"+p.Name] = dir
+	} else if a.dirs[p.Namespace+"/"+p.Name] == dir {
+		delete(a.dirs, p.Namespace+"/"+p.Name)
+	}
+}
+
+// heartbeatLoop registers the node, then reports its status every heartbeat. While the control
+// plane is unreachable it keeps trying.
+func (a *Agent) heartbeatLoop(ctx context.Context) error {
 	t := time.NewTicker(a.cfg.Heartbeat)
 	defer t.Stop()
 	registered := false
@@ -119,6 +214,7 @@ func (a *Agent) heartbeat(ctx context.Context) error {
 		KubeletVersion: a.cfg.Version, ContainerRuntimeVersion: "wasm://wazero",
 		OSImage: osImage(), KernelVersion: kernelVersion(),
 	}
+	n.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(a.apiPort)
 	setReady(n, now)
 	if _, err := a.client.UpdateStatus(ctx, n); err != nil {
 		return fmt.Errorf("report node %s: %w", a.cfg.Name, err)

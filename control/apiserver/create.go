@@ -45,6 +45,13 @@ func (s *Server) createObject(t target, obj api.Object) (api.Object, error) {
 			return nil, storeError(err, target{kind: namespaceKind()}, m.Namespace)
 		}
 	}
+	if n, ok := obj.(*api.Node); ok {
+		s.nodeMu.Lock()
+		defer s.nodeMu.Unlock()
+		if err := s.assignPodCIDR(n); err != nil {
+			return nil, err
+		}
+	}
 	val, err := toValue(obj)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wk-project/wk/control/api"
@@ -43,6 +44,8 @@ type Server struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	ln    net.Listener
+
+	nodeMu sync.Mutex // serializes node creation, for pod CIDR assignment
 }
 
 // New returns a server over st.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 )
 
 // Digest is the sha256 digest of data, as "sha256:HEX".
@@ -81,4 +83,44 @@ func (c *Client) Healthy(ctx context.Context) error {
 		return fmt.Errorf("health check answered %s", resp.Status)
 	}
 	return nil
+}
+
+// LogOptions selects what Logs streams.
+type LogOptions struct {
+	Container string
+	Follow    bool
+	Previous  bool
+	TailLines int // -1: all
+}
+
+// Logs streams a pod container's log.
+func (c *Client) Logs(ctx context.Context, ns, pod string, o LogOptions) (io.ReadCloser, error) {
+	q := url.Values{}
+	if o.Container != "" {
+		q.Set("container", o.Container)
+	}
+	if o.Follow {
+		q.Set("follow", "true")
+	}
+	if o.Previous {
+		q.Set("previous", "true")
+	}
+	if o.TailLines >= 0 {
+		q.Set("tailLines", strconv.Itoa(o.TailLines))
+	}
+	path := "/api/v1/namespaces/" + url.PathEscape(ns) + "/pods/" + url.PathEscape(pod) + "/log?" + q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.stream.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("logs of %s: %w", pod, unwrapURLError(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, decodeStatus(resp)
+	}
+	return resp.Body, nil
 }

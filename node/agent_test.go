@@ -1,0 +1,266 @@
+package node
+
+import (
+	"context"
+
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wk-project/wk/control"
+	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/client"
+)
+
+// guests are wasm modules built once per test run from the repository's own sources.
+var guests struct {
+	once  sync.Once
+	dir   string
+	err   error
+	built map[string][]byte
+}
+
+// guest builds (once) the Go wasip1 program in pkg, a path relative to the repository root.
+func guest(t *testing.T, pkg string) []byte {
+	t.Helper()
+	guests.once.Do(func() {
+		guests.dir, guests.err = os.MkdirTemp("", "wk-node-guests")
+		guests.built = map[string][]byte{}
+	})
+	if guests.err != nil {
+		t.Fatal(guests.err)
+	}
+	if b, ok := guests.built[pkg]; ok {
+		return b
+	}
+	out := filepath.Join(guests.dir, filepath.Base(pkg)+".wasm")
+	cmd := exec.Command("go", "build", "-o", out, "./"+pkg)
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guests.built[pkg] = b
+	return b
+}
+
+// node is a control plane and one agent, in process, on 127.0.0.1.
+type testNode struct {
+	client *client.Client
+	agent  *Agent
+	name   string
+}
+
+func startNode(t *testing.T) *testNode {
+	t.Helper()
+	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(client.Config{Server: srv.URL(), Token: srv.AdminToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.JoinToken()
+	a := New(cfg, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); srv.Run(ctx) }()
+	go func() { defer wg.Done(); a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return &testNode{client: c, agent: a, name: cfg.Name}
+}
+
+// image uploads a module and returns the image name a pod uses for it.
+func (n *testNode) image(t *testing.T, wasm []byte) string {
+	t.Helper()
+	d, err := n.client.PutBlob(context.Background(), wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// run creates a pod bound to the node with one container per spec.
+func (n *testNode) run(t *testing.T, name, policy string, containers ...api.Container) {
+	t.Helper()
+	p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: api.PodSpec{NodeName: n.name, RestartPolicy: policy, Containers: containers}}
+	if _, err := n.client.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitPod polls the pod until ok holds, failing with the last state after a generous bound.
+func (n *testNode) waitPod(t *testing.T, name, what string, ok func(*api.Pod) bool) *api.Pod {
+	t.Helper()
+	pods, _ := api.ResourceFor("pods")
+	var last *api.Pod
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		obj, err := n.client.Get(context.Background(), pods, "default", name)
+		if err == nil {
+			last = obj.(*api.Pod)
+			if ok(last) {
+				return last
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("pod %s never %s; last status: %+v", name, what, last.Status)
+	return nil
+}
+
+func ready(p *api.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == api.PodReady && c.Status == api.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *testNode) logs(t *testing.T, pod, container string) string {
+	t.Helper()
+	rc, err := n.client.Logs(context.Background(), "default", pod, client.LogOptions{Container: container, TailLines: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return string(b)
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHelloPodRunsAndServes(t *testing.T) {
+	n := startNode(t)
+	hello := n.image(t, guest(t, "samples/hello"))
+	n.run(t, "hello", "", api.Container{Name: "hello", Image: hello,
+		Ports:          []api.ContainerPort{{ContainerPort: 9876}},
+		ReadinessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{HTTPGet: &api.HTTPGetAction{Path: "/health", Port: api.FromInt(9876)}}}})
+	p := n.waitPod(t, "hello", "Ready", ready)
+	if p.Status.Phase != api.PodRunning || !strings.HasPrefix(p.Status.PodIP, "10.88.") {
+		t.Fatalf("phase %s podIP %s", p.Status.Phase, p.Status.PodIP)
+	}
+	local := "127" + strings.TrimPrefix(p.Status.PodIP, "10")
+	if code, body := httpGet(t, "http://"+local+":9876/health"); code != 200 || body != "ok\n" {
+		t.Fatalf("GET /health: %d %q", code, body)
+	}
+	if logs := n.logs(t, "hello", ""); !strings.Contains(logs, "hello listening on :9876 in pod hello") {
+		t.Fatalf("logs: %q", logs)
+	}
+
+	// The client sample reaches hello by its pod IP, through /net.
+	n.run(t, "client", "", api.Container{Name: "client", Image: n.image(t, guest(t, "samples/client")),
+		Args: []string{"http://" + p.Status.PodIP + ":9876/", "200ms"}})
+	n.waitPod(t, "client", "reached hello", func(*api.Pod) bool {
+		logs, err := n.client.Logs(context.Background(), "default", "client", client.LogOptions{TailLines: -1})
+		if err != nil {
+			return false
+		}
+		defer logs.Close()
+		b, _ := io.ReadAll(logs)
+		return strings.Contains(string(b), "200 Hello from hello")
+	})
+}
+
+func TestTwoModulesShareAVolume(t *testing.T) {
+	n := startNode(t)
+	img := n.image(t, guest(t, "samples/shared"))
+	vm := []api.VolumeMount{{Name: "data", MountPath: "/data"}}
+	p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "shared", Namespace: "default"}, Spec: api.PodSpec{
+		NodeName: n.name,
+		Volumes:  []api.Volume{{Name: "data", EmptyDir: &api.EmptyDirVolumeSource{}}},
+		Containers: []api.Container{
+			{Name: "writer", Image: img, Args: []string{"write", "/data/index.html"}, VolumeMounts: vm},
+			{Name: "server", Image: img, Args: []string{"serve", "/data"}, VolumeMounts: vm, Ports: []api.ContainerPort{{ContainerPort: 8080}}},
+		}}}
+	if _, err := n.client.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	got := n.waitPod(t, "shared", "Running", func(p *api.Pod) bool { return ready(p) })
+	url := "http://127" + strings.TrimPrefix(got.Status.PodIP, "10") + ":8080/index.html"
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := httpGet(t, url)
+		if code == 200 && strings.Contains(body, "written by the writer module") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server module never served the writer's file: %d %q", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestRestartPoliciesAndLimits(t *testing.T) {
+	n := startNode(t)
+	probe := n.image(t, guest(t, "wasmrt/testdata/probe"))
+
+	n.run(t, "crash-always", api.RestartAlways, api.Container{Name: "c", Image: probe, Args: []string{"exit", "3"}})
+	n.run(t, "crash-never", api.RestartNever, api.Container{Name: "c", Image: probe, Args: []string{"exit", "3"}})
+	n.run(t, "done-onfailure", api.RestartOnFailure, api.Container{Name: "c", Image: probe, Args: []string{"exit", "0"}})
+	n.run(t, "oom", api.RestartNever, api.Container{Name: "c", Image: probe, Args: []string{"oom"},
+		Resources: api.ResourceRequirements{Limits: api.ResourceList{"memory": api.MustParseQuantity("32Mi")}}})
+
+	n.waitPod(t, "crash-always", "restarted with lastState exit code 3", func(p *api.Pod) bool {
+		cs := p.Status.ContainerStatuses
+		return len(cs) == 1 && cs[0].RestartCount >= 1 && cs[0].LastState.Terminated != nil && cs[0].LastState.Terminated.ExitCode == 3
+	})
+	n.waitPod(t, "crash-never", "Failed with exit code 3", func(p *api.Pod) bool {
+		cs := p.Status.ContainerStatuses
+		return p.Status.Phase == api.PodFailed && len(cs) == 1 && cs[0].State.Terminated != nil && cs[0].State.Terminated.ExitCode == 3 && cs[0].RestartCount == 0
+	})
+	n.waitPod(t, "done-onfailure", "Succeeded", func(p *api.Pod) bool { return p.Status.Phase == api.PodSucceeded })
+	n.waitPod(t, "oom", "OOMKilled", func(p *api.Pod) bool {
+		cs := p.Status.ContainerStatuses
+		return len(cs) == 1 && cs[0].State.Terminated != nil && cs[0].State.Terminated.Reason == "OOMKilled"
+	})
+	if logs := n.logs(t, "crash-always", ""); !strings.Contains(logs, "args=c exit 3") {
+		t.Fatalf("logs of crash-always: %q", logs)
+	}
+}
+
+func TestDeletedBusyPodStops(t *testing.T) {
+	n := startNode(t)
+	probe := n.image(t, guest(t, "wasmrt/testdata/probe"))
+	n.run(t, "spin", "", api.Container{Name: "c", Image: probe, Args: []string{"spin"}})
+	n.waitPod(t, "spin", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
+	pods, _ := api.ResourceFor("pods")
+	start := time.Now()
+	if _, err := n.client.Delete(context.Background(), pods, "default", "spin", nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, running := n.agent.podDir("default", "spin"); !running {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the deleted pod's busy module kept running")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("busy-looping pod stopped %v after its delete was acknowledged", time.Since(start))
+}

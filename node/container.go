@@ -1,0 +1,158 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wk-project/wk/control/api"
+)
+
+const (
+	// minBackoff and maxBackoff bound the wait before restarting a container that ended; the wait
+	// doubles at each restart and starts again from minBackoff after a run of resetBackoffAfter.
+	minBackoff        = time.Second
+	maxBackoff        = 5 * time.Minute
+	resetBackoffAfter = 2 * time.Minute
+)
+
+// runContainer runs container i until the pod stops, restarting it as the pod's restartPolicy says.
+func (w *podWorker) runContainer(ctx context.Context, sb Sandbox, i int, imageID string) {
+	cs := w.containers[i]
+	backoff := minBackoff
+	for {
+		started := time.Now()
+		status, ok := w.runOnce(ctx, sb, i, imageID)
+		if !ok {
+			return
+		}
+		if !shouldRestart(w.pod.Spec.RestartPolicy, status.Code) {
+			w.mu.Lock()
+			cs.finished = true
+			w.mu.Unlock()
+			w.touch()
+			return
+		}
+		if time.Since(started) > resetBackoffAfter {
+			backoff = minBackoff
+		}
+		w.mu.Lock()
+		cs.status.LastState = cs.status.State
+		cs.status.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{
+			Reason:  "CrashLoopBackOff",
+			Message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s", backoff, cs.spec.Name, w.pod.Name),
+		}}
+		w.mu.Unlock()
+		w.touch()
+		w.a.event(w.pod, api.EventWarning, "BackOff", "Back-off restarting failed container "+cs.spec.Name)
+		if !sleepCtx(ctx, backoff) {
+			return
+		}
+		backoff = min(backoff*2, maxBackoff)
+		w.mu.Lock()
+		cs.status.RestartCount++
+		w.mu.Unlock()
+	}
+}
+
+// runOnce starts the container and waits for it to end; ok is false when the pod was stopped.
+func (w *podWorker) runOnce(ctx context.Context, sb Sandbox, i int, imageID string) (ExitStatus, bool) {
+	cs := w.containers[i]
+	c := cs.spec
+	env, err := w.a.containerEnv(ctx, w.pod, &c)
+	if err != nil {
+		return w.startFailed(ctx, cs, "CreateContainerConfigError", err)
+	}
+	logs, err := openLog(w.dir, c.Name)
+	if err != nil {
+		return w.startFailed(ctx, cs, "CreateContainerError", err)
+	}
+	defer logs.Close()
+	spec := ContainerSpec{
+		Name: c.Name, ImageID: imageID, Args: append(append([]string{}, c.Command...), c.Args...), Env: env,
+		Mounts: mounts(c.VolumeMounts), MemoryLimit: memoryLimit(c), Stdout: logs, Stderr: logs,
+	}
+	for _, p := range c.Ports {
+		if p.Protocol == "" || p.Protocol == api.ProtocolTCP {
+			spec.Ports = append(spec.Ports, int(p.ContainerPort))
+		}
+	}
+	proc, err := sb.Start(ctx, spec)
+	if err != nil {
+		return w.startFailed(ctx, cs, "CreateContainerError", err)
+	}
+	startedAt := api.Now()
+	w.mu.Lock()
+	cs.status.State = api.ContainerState{Running: &api.ContainerStateRunning{StartedAt: startedAt}}
+	cs.ready = c.ReadinessProbe == nil
+	cs.status.Started = ptr(true)
+	w.mu.Unlock()
+	w.touch()
+	w.a.event(w.pod, api.EventNormal, "Started", "Started container "+c.Name)
+
+	probeCtx, stopProbes := context.WithCancel(ctx)
+	go w.probe(probeCtx, cs, proc)
+	var st ExitStatus
+	select {
+	case <-proc.Done():
+		st = proc.Wait()
+	case <-ctx.Done():
+		proc.Kill()
+		proc.Wait()
+		stopProbes()
+		return ExitStatus{}, false
+	}
+	stopProbes()
+	w.mu.Lock()
+	cs.ready = false
+	cs.status.State = api.ContainerState{Terminated: &api.ContainerStateTerminated{
+		ExitCode: int32(st.Code), Reason: st.Reason, Message: st.Message, StartedAt: startedAt, FinishedAt: api.Now(),
+	}}
+	w.mu.Unlock()
+	w.touch()
+	if st.Reason == "OOMKilled" {
+		w.a.event(w.pod, api.EventWarning, "OOMKilled", fmt.Sprintf("Container %s went over its memory limit", c.Name))
+	}
+	return st, true
+}
+
+// startFailed records a container that could not start as waiting, and counts it as an exit 128.
+func (w *podWorker) startFailed(ctx context.Context, cs *containerState, reason string, err error) (ExitStatus, bool) {
+	w.mu.Lock()
+	cs.status.State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: reason, Message: err.Error()}}
+	w.mu.Unlock()
+	w.touch()
+	w.a.event(w.pod, api.EventWarning, "Failed", err.Error())
+	if ctx.Err() != nil {
+		return ExitStatus{}, false
+	}
+	return ExitStatus{Code: 128, Reason: reason, Message: err.Error()}, true
+}
+
+func shouldRestart(policy string, code int) bool {
+	switch policy {
+	case api.RestartNever:
+		return false
+	case api.RestartOnFailure:
+		return code != 0
+	}
+	return true
+}
+
+func mounts(vms []api.VolumeMount) []Mount {
+	out := make([]Mount, len(vms))
+	for i, m := range vms {
+		out[i] = Mount{Volume: m.Name, Path: m.MountPath, ReadOnly: m.ReadOnly}
+	}
+	return out
+}
+
+// memoryLimit is the container's limits.memory in bytes, 0 for none.
+func memoryLimit(c api.Container) int64 {
+	if q, ok := c.Resources.Limits["memory"]; ok {
+		return q.Value()
+	}
+	return 0
+}
+
+func ptr[T any](v T) *T { return &v }

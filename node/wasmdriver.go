@@ -1,0 +1,67 @@
+package node
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/wasmrt"
+)
+
+// wasmDriver runs containers as wasm modules on wazero.
+type wasmDriver struct {
+	rt     *wasmrt.Runtime
+	images *imageStore
+	dialer wasmrt.Dialer
+}
+
+var _ Driver = (*wasmDriver)(nil)
+
+func (d *wasmDriver) Pull(ctx context.Context, pod *api.Pod, image string) (string, error) {
+	digest, wasm, err := d.images.fetch(ctx, image)
+	if err != nil {
+		return "", err
+	}
+	if err := d.rt.Load(ctx, digest, wasm); err != nil {
+		return "", &imageError{reason: "InvalidImage", err: fmt.Errorf("%s is not a runnable wasm module: %w", image, err)}
+	}
+	return digest, nil
+}
+
+func (d *wasmDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, error) {
+	sb, err := d.rt.NewSandbox(wasmrt.SandboxConfig{
+		Name: spec.Pod.Name, Addr: spec.Addr, Volumes: spec.Volumes, Dialer: d.dialer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wasmSandbox{sb: sb}, nil
+}
+
+type wasmSandbox struct{ sb *wasmrt.Sandbox }
+
+func (s *wasmSandbox) Start(ctx context.Context, c ContainerSpec) (Process, error) {
+	mounts := make([]wasmrt.Mount, len(c.Mounts))
+	for i, m := range c.Mounts {
+		mounts[i] = wasmrt.Mount{Volume: m.Volume, Path: m.Path, ReadOnly: m.ReadOnly}
+	}
+	p, err := s.sb.Start(ctx, wasmrt.ContainerConfig{
+		Name: c.Name, Digest: c.ImageID, Args: c.Args, Env: c.Env, Ports: c.Ports, Mounts: mounts,
+		MemoryLimit: c.MemoryLimit, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return wasmProcess{p}, nil
+}
+
+func (s *wasmSandbox) Close() error { return s.sb.Close() }
+
+type wasmProcess struct{ p *wasmrt.Process }
+
+func (p wasmProcess) Wait() ExitStatus {
+	st := p.p.Wait()
+	return ExitStatus{Code: st.Code, Reason: st.Reason, Message: st.Message}
+}
+func (p wasmProcess) Done() <-chan struct{} { return p.p.Done() }
+func (p wasmProcess) Kill()                 { p.p.Kill() }

@@ -1,0 +1,192 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wk-project/wk/control/api"
+)
+
+// podWorker runs one pod: it prepares its address, volumes and images, starts its containers,
+// restarts them by the pod's policy, probes them, and reports the pod's status.
+type podWorker struct {
+	a      *Agent
+	pod    *api.Pod
+	dir    string
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu         sync.Mutex
+	podIP      netip.Addr
+	startTime  api.Time
+	waiting    string // why the containers have not started yet (ContainerCreating, ErrImagePull...)
+	waitMsg    string
+	containers []*containerState
+	conditions map[string]api.PodCondition
+	changed    chan struct{}
+}
+
+// containerState is what the worker knows of one container.
+type containerState struct {
+	spec     api.Container
+	status   api.ContainerStatus
+	ready    bool // readiness probe (true without one, once running)
+	finished bool // ended and will not restart
+}
+
+func newPodWorker(a *Agent, pod *api.Pod) *podWorker {
+	w := &podWorker{
+		a: a, pod: pod, dir: filepath.Join(a.cfg.DataDir, "pods", pod.UID),
+		done: make(chan struct{}), waiting: "ContainerCreating", startTime: api.Now(),
+		conditions: map[string]api.PodCondition{}, changed: make(chan struct{}, 1),
+	}
+	for _, c := range pod.Spec.Containers {
+		w.containers = append(w.containers, &containerState{spec: c, status: api.ContainerStatus{Name: c.Name, Image: c.Image}})
+	}
+	return w
+}
+
+func (w *podWorker) start(ctx context.Context) {
+	ctx, w.cancel = context.WithCancel(ctx)
+	go w.reportLoop(ctx)
+	go func() {
+		defer close(w.done)
+		w.run(ctx)
+	}()
+}
+
+// stop kills the pod's containers and waits until they are gone.
+func (w *podWorker) stop() {
+	w.cancel()
+	<-w.done
+}
+
+func (w *podWorker) run(ctx context.Context) {
+	w.a.trackPod(w.pod, w.dir, true)
+	defer w.a.trackPod(w.pod, w.dir, false)
+	defer os.RemoveAll(w.dir)
+	defer w.a.ipam.release(w.pod.UID)
+	ip, err := w.a.ipam.allocate(w.pod.UID)
+	if err != nil {
+		w.setWaiting("CreatePodSandboxError", err.Error())
+		return
+	}
+	w.mu.Lock()
+	w.podIP = ip
+	w.mu.Unlock()
+	w.touch()
+
+	vols, ids, ok := w.prepare(ctx)
+	if !ok {
+		return
+	}
+	sb, err := w.a.driver.NewSandbox(ctx, SandboxSpec{Pod: w.pod, Addr: localAddr(ip), Volumes: vols})
+	if err != nil {
+		w.setWaiting("CreatePodSandboxError", err.Error())
+		w.a.event(w.pod, api.EventWarning, "FailedCreatePodSandBox", err.Error())
+		<-ctx.Done()
+		return
+	}
+	defer sb.Close()
+	w.setWaiting("", "")
+	var wg sync.WaitGroup
+	for i := range w.containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.runContainer(ctx, sb, i, ids[i])
+		}()
+	}
+	wg.Wait()
+	<-ctx.Done()
+}
+
+// prepare makes the volumes and pulls the images, retrying with back-off until it succeeds or the
+// pod is stopped.
+func (w *podWorker) prepare(ctx context.Context) (map[string]string, []string, bool) {
+	backoff := time.Second
+	pulled := map[string]bool{}
+	for {
+		vols, err := w.a.prepareVolumes(ctx, w.pod, w.dir)
+		if err == nil {
+			ids, err := w.pullImages(ctx, pulled)
+			if err == nil {
+				return vols, ids, true
+			}
+			reason := "ErrImagePull"
+			var ie *imageError
+			if errors.As(err, &ie) {
+				reason = ie.reason
+			}
+			w.setWaiting(reason, err.Error())
+			w.a.event(w.pod, api.EventWarning, "Failed", err.Error())
+		} else {
+			w.setWaiting("CreateContainerConfigError", err.Error())
+			w.a.event(w.pod, api.EventWarning, "FailedMount", err.Error())
+		}
+		if !sleepCtx(ctx, backoff) {
+			return nil, nil, false
+		}
+		backoff = min(backoff*2, maxBackoff)
+		w.mu.Lock()
+		if w.waiting == "ErrImagePull" {
+			w.waiting = "ImagePullBackOff"
+		}
+		w.mu.Unlock()
+	}
+}
+
+func (w *podWorker) pullImages(ctx context.Context, pulled map[string]bool) ([]string, error) {
+	ids := make([]string, len(w.containers))
+	for i, c := range w.containers {
+		image := c.spec.Image
+		if !pulled[image] {
+			w.a.event(w.pod, api.EventNormal, "Pulling", "Pulling image \""+image+"\"")
+		}
+		id, err := w.a.driver.Pull(ctx, w.pod, image)
+		if err != nil {
+			return nil, err
+		}
+		if !pulled[image] {
+			w.a.event(w.pod, api.EventNormal, "Pulled", "Successfully pulled image \""+image+"\"")
+			pulled[image] = true
+		}
+		ids[i] = id
+		w.mu.Lock()
+		c.status.ImageID = id
+		w.mu.Unlock()
+	}
+	return ids, nil
+}
+
+func (w *podWorker) setWaiting(reason, msg string) {
+	w.mu.Lock()
+	w.waiting, w.waitMsg = reason, msg
+	w.mu.Unlock()
+	w.touch()
+}
+
+// touch tells the status reporter that something changed.
+func (w *podWorker) touch() {
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+}
+
+// sleepCtx sleeps for d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
