@@ -13,7 +13,11 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wk
 
 # The sample guests, as samples/NAME/NAME.wasm beside their manifests.
-samples: $(foreach s,$(SAMPLES),samples/$(s)/$(s).wasm)
+samples: $(foreach s,$(SAMPLES),samples/$(s)/$(s).wasm) samples/hello-c/hello-c.wasm
+
+# The C sample needs clang, lld, wasi-libc and libclang-rt-14-dev-wasm32 (Debian packages).
+samples/hello-c/hello-c.wasm: samples/hello-c/hello.c
+	clang --target=wasm32-wasi --sysroot=/usr -O2 -Wl,--strip-all -o $@ $<
 
 samples/%.wasm: $(wildcard samples/*/*.go) $(wildcard wasmrt/guest/*.go)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags '-s -w' -o $@ ./$(dir $@)

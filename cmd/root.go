@@ -76,7 +76,7 @@ func newRoot(out, errs io.Writer, now func() time.Time) *cobra.Command {
 	pf.StringVarP(&g.namespace, "namespace", "n", "", "namespace of the request (default \"default\")")
 	root.AddCommand(
 		newApplyCmd(g), newGetCmd(g), newDescribeCmd(g), newDeleteCmd(g),
-		newLogsCmd(g), newVersionCmd(g), newUpCmd(g),
+		newLogsCmd(g), newExecCmd(g), newVersionCmd(g), newUpCmd(g),
 	)
 	return root
 }
@@ -136,3 +136,6 @@ func formatError(err error) string {
 	}
 	return "error: " + err.Error()
 }
+
+// errorf is an error for the user, printed as "error: ...".
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -32,6 +32,7 @@ type Config struct {
 	Heartbeat time.Duration
 	Version   string
 	Capacity  api.ResourceList // nil: measured from the machine
+	Toolbox   []byte           // the wasm program `wk exec` runs in wasm pods; nil: exec is refused
 	Logger    *slog.Logger
 }
 
@@ -51,8 +52,8 @@ type Agent struct {
 	ipam    *ipam
 	apiPort int
 
-	mu   sync.Mutex
-	dirs map[string]string // "ns/name" -> pod folder, for the pods running here
+	mu      sync.Mutex
+	running map[string]*podWorker // "ns/name" -> worker, for the pods running here
 }
 
 // kinds are the kinds the agent reads.
@@ -72,7 +73,7 @@ func New(cfg Config, c *client.Client) *Agent {
 		cfg.Capacity = machineCapacity()
 	}
 	k, _ := api.ResourceFor("nodes")
-	a := &Agent{cfg: cfg, client: c, log: cfg.Logger, nodes: k, dirs: map[string]string{}}
+	a := &Agent{cfg: cfg, client: c, log: cfg.Logger, nodes: k, running: map[string]*podWorker{}}
 	a.kinds.pods, _ = api.ResourceFor("pods")
 	a.kinds.configMaps, _ = api.ResourceFor("configmaps")
 	a.kinds.secrets, _ = api.ResourceFor("secrets")
@@ -88,9 +89,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	defer rt.Close(context.Background())
 	a.driver = &wasmDriver{
-		rt:     rt,
-		images: &imageStore{dir: filepath.Join(a.cfg.DataDir, "modules"), blobs: a.client, http: &http.Client{Timeout: 5 * time.Minute}},
-		dialer: &podDialer{},
+		rt:      rt,
+		images:  &imageStore{dir: filepath.Join(a.cfg.DataDir, "modules"), blobs: a.client, http: &http.Client{Timeout: 5 * time.Minute}},
+		dialer:  &podDialer{},
+		toolbox: a.cfg.Toolbox,
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Address, "0"))
 	if err != nil {
@@ -130,21 +132,30 @@ func (a *Agent) waitPodCIDR(ctx context.Context) error {
 	}
 }
 
-// podDir is the folder of a pod running here.
-func (a *Agent) podDir(ns, name string) (string, bool) {
+// worker is the worker of a pod running here.
+func (a *Agent) worker(ns, name string) (*podWorker, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	d, ok := a.dirs[ns+"/"+name]
-	return d, ok
+	w, ok := a.running[ns+"/"+name]
+	return w, ok
 }
 
-func (a *Agent) trackPod(p *api.Pod, dir string, running bool) {
+// podDir is the folder of a pod running here.
+func (a *Agent) podDir(ns, name string) (string, bool) {
+	if w, ok := a.worker(ns, name); ok {
+		return w.dir, true
+	}
+	return "", false
+}
+
+func (a *Agent) trackPod(w *podWorker, running bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	key := w.pod.Namespace + "/" + w.pod.Name
 	if running {
-		a.dirs[p.Namespace+"/"+p.Name] = dir
-	} else if a.dirs[p.Namespace+"/"+p.Name] == dir {
-		delete(a.dirs, p.Namespace+"/"+p.Name)
+		a.running[key] = w
+	} else if a.running[key] == w {
+		delete(a.running, key)
 	}
 }
 

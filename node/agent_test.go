@@ -264,3 +264,38 @@ func TestDeletedBusyPodStops(t *testing.T) {
 	}
 	t.Logf("busy-looping pod stopped %v after its delete was acknowledged", time.Since(start))
 }
+
+// cGuest builds the C sample with clang and wasi-libc.
+func cGuest(t *testing.T) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("clang"); err != nil {
+		msg := "the C sample needs clang: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	out := filepath.Join(t.TempDir(), "hello-c.wasm")
+	cmd := exec.Command("clang", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-Wl,--strip-all", "-o", out, "../samples/hello-c/hello.c")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("clang: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCModuleServes(t *testing.T) {
+	n := startNode(t)
+	n.run(t, "hello-c", "", api.Container{Name: "hello-c", Image: n.image(t, cGuest(t)),
+		Ports:          []api.ContainerPort{{ContainerPort: 8080}},
+		Resources:      api.ResourceRequirements{Limits: api.ResourceList{"memory": api.MustParseQuantity("4Mi")}},
+		ReadinessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{TCPSocket: &api.TCPSocketAction{Port: api.FromInt(8080)}}}})
+	p := n.waitPod(t, "hello-c", "Ready", ready)
+	code, body := httpGet(t, "http://127"+strings.TrimPrefix(p.Status.PodIP, "10")+":8080/")
+	if code != 200 || body != "Hello from hello-c (C)\n" {
+		t.Fatalf("GET /: %d %q", code, body)
+	}
+}

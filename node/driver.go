@@ -28,6 +28,8 @@ type SandboxSpec struct {
 // Sandbox is a running pod's shared environment.
 type Sandbox interface {
 	Start(ctx context.Context, c ContainerSpec) (Process, error)
+	// Exec runs cmd beside container c, with c's environment and mounts and the given streams.
+	Exec(ctx context.Context, c ContainerSpec, cmd []string) (Process, error)
 	Close() error
 }
 

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wk-project/wk/control/client"
 )
 
 // serve runs the agent's own HTTP API, which the API server calls for logs (like the kubelet's
@@ -20,6 +22,7 @@ import (
 func (a *Agent) serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", a.serveLogs)
+	mux.HandleFunc("POST /exec/{ns}/{pod}", a.serveExec)
 	hs := &http.Server{Handler: a.authorize(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -114,4 +117,30 @@ func seekTail(f *os.File, n int) {
 		start = pos
 	}
 	f.Seek(start, io.SeekStart)
+}
+
+// serveExec runs ?command=...&command=... in a pod (?container=), streaming framed output.
+func (a *Agent) serveExec(w http.ResponseWriter, r *http.Request) {
+	ns, pod := r.PathValue("ns"), r.PathValue("pod")
+	wk, ok := a.worker(ns, pod)
+	if !ok {
+		http.Error(w, fmt.Sprintf("pod %s/%s is not running on node %s", ns, pod, a.cfg.Name), http.StatusNotFound)
+		return
+	}
+	cmd := r.URL.Query()["command"]
+	if len(cmd) == 0 {
+		http.Error(w, "no command given", http.StatusBadRequest)
+		return
+	}
+	rc := http.NewResponseController(w)
+	rc.EnableFullDuplex() // stdin is read while output is written
+	w.Header().Set("Content-Type", "application/vnd.wk.exec-stream")
+	w.WriteHeader(http.StatusOK)
+	stdout, stderr, control := client.NewFrameWriters(w, func() { rc.Flush() })
+	code, err := wk.exec(r.Context(), r.URL.Query().Get("container"), cmd, r.Body, stdout, stderr)
+	if err != nil {
+		control.Fail(err)
+		return
+	}
+	control.Exit(code)
 }

@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/wasmrt"
@@ -10,9 +12,14 @@ import (
 
 // wasmDriver runs containers as wasm modules on wazero.
 type wasmDriver struct {
-	rt     *wasmrt.Runtime
-	images *imageStore
-	dialer wasmrt.Dialer
+	rt      *wasmrt.Runtime
+	images  *imageStore
+	dialer  wasmrt.Dialer
+	toolbox []byte // the module exec runs
+
+	toolboxOnce   sync.Once
+	toolboxDigest string
+	toolboxErr    error
 }
 
 var _ Driver = (*wasmDriver)(nil)
@@ -35,10 +42,36 @@ func (d *wasmDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox,
 	if err != nil {
 		return nil, err
 	}
-	return &wasmSandbox{sb: sb}, nil
+	return &wasmSandbox{sb: sb, d: d}, nil
 }
 
-type wasmSandbox struct{ sb *wasmrt.Sandbox }
+// loadToolbox compiles the exec toolbox once.
+func (d *wasmDriver) loadToolbox(ctx context.Context) (string, error) {
+	d.toolboxOnce.Do(func() {
+		if len(d.toolbox) == 0 {
+			d.toolboxErr = errors.New("this wk was built without its exec toolbox (build it with make)")
+			return
+		}
+		d.toolboxDigest = wasmrt.Digest(d.toolbox)
+		d.toolboxErr = d.rt.Load(ctx, d.toolboxDigest, d.toolbox)
+	})
+	return d.toolboxDigest, d.toolboxErr
+}
+
+type wasmSandbox struct {
+	sb *wasmrt.Sandbox
+	d  *wasmDriver
+}
+
+// Exec runs the toolbox in the sandbox: argv is "toolbox CMD ARGS...", so the toolbox's applet is CMD.
+func (s *wasmSandbox) Exec(ctx context.Context, c ContainerSpec, cmd []string) (Process, error) {
+	digest, err := s.d.loadToolbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.Name, c.ImageID, c.Args, c.Ports = "toolbox", digest, cmd, nil
+	return s.Start(ctx, c)
+}
 
 func (s *wasmSandbox) Start(ctx context.Context, c ContainerSpec) (Process, error) {
 	mounts := make([]wasmrt.Mount, len(c.Mounts))

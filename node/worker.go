@@ -29,6 +29,7 @@ type podWorker struct {
 	containers []*containerState
 	conditions map[string]api.PodCondition
 	changed    chan struct{}
+	sandbox    Sandbox // once made
 }
 
 // containerState is what the worker knows of one container.
@@ -67,8 +68,8 @@ func (w *podWorker) stop() {
 }
 
 func (w *podWorker) run(ctx context.Context) {
-	w.a.trackPod(w.pod, w.dir, true)
-	defer w.a.trackPod(w.pod, w.dir, false)
+	w.a.trackPod(w, true)
+	defer w.a.trackPod(w, false)
 	defer os.RemoveAll(w.dir)
 	defer w.a.ipam.release(w.pod.UID)
 	ip, err := w.a.ipam.allocate(w.pod.UID)
@@ -93,6 +94,9 @@ func (w *podWorker) run(ctx context.Context) {
 		return
 	}
 	defer sb.Close()
+	w.mu.Lock()
+	w.sandbox = sb
+	w.mu.Unlock()
 	w.setWaiting("", "")
 	var wg sync.WaitGroup
 	for i := range w.containers {

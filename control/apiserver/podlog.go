@@ -14,33 +14,58 @@ import (
 // podLog serves GET .../pods/NAME/log by asking the pod's node for the container's log file.
 // Query: container, follow, tailLines, previous (as Kubernetes).
 func (s *Server) podLog(w http.ResponseWriter, r *http.Request, t target) error {
-	kv, err := s.store.Get(t.key())
-	if err != nil {
-		return storeError(err, t, t.name)
-	}
-	obj, err := fromKV(t.kind, kv)
+	pod, err := s.boundPod(t)
 	if err != nil {
 		return err
 	}
-	pod := obj.(*api.Pod)
 	q := r.URL.Query()
-	container := q.Get("container")
-	if container == "" {
+	if q.Get("container") == "" {
 		if len(pod.Spec.Containers) != 1 {
 			return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
 				"a container name must be specified for pod %s, choose one of: %v", pod.Name, containerNames(pod))
 		}
-		container = pod.Spec.Containers[0].Name
+		q.Set("container", pod.Spec.Containers[0].Name)
 	}
+	path := fmt.Sprintf("/containerLogs/%s/%s/%s", url.PathEscape(pod.Namespace), url.PathEscape(pod.Name), url.PathEscape(q.Get("container")))
+	return s.proxyToNode(w, r, pod, http.MethodGet, path, q, nil)
+}
+
+// podExec serves POST .../pods/NAME/exec?command=...&container=... through the pod's node; the
+// request body is the command's stdin, the answer its framed output and exit code.
+func (s *Server) podExec(w http.ResponseWriter, r *http.Request, t target) error {
+	pod, err := s.boundPod(t)
+	if err != nil {
+		return err
+	}
+	path := fmt.Sprintf("/exec/%s/%s", url.PathEscape(pod.Namespace), url.PathEscape(pod.Name))
+	http.NewResponseController(w).EnableFullDuplex()
+	return s.proxyToNode(w, r, pod, http.MethodPost, path, r.URL.Query(), r.Body)
+}
+
+// boundPod reads the target pod and checks that it is on a node.
+func (s *Server) boundPod(t target) (*api.Pod, error) {
+	kv, err := s.store.Get(t.key())
+	if err != nil {
+		return nil, storeError(err, t, t.name)
+	}
+	obj, err := fromKV(t.kind, kv)
+	if err != nil {
+		return nil, err
+	}
+	pod := obj.(*api.Pod)
 	if pod.Spec.NodeName == "" {
-		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "pod %s is not scheduled to a node yet", pod.Name)
+		return nil, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "pod %s is not scheduled to a node yet", pod.Name)
 	}
+	return pod, nil
+}
+
+// proxyToNode sends a request to the agent of the pod's node and streams its answer back.
+func (s *Server) proxyToNode(w http.ResponseWriter, r *http.Request, pod *api.Pod, method, path string, q url.Values, body io.Reader) error {
 	base, err := s.nodeURL(pod.Spec.NodeName)
 	if err != nil {
 		return err
 	}
-	u := fmt.Sprintf("%s/containerLogs/%s/%s/%s?%s", base, url.PathEscape(pod.Namespace), url.PathEscape(pod.Name), url.PathEscape(container), q.Encode())
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(r.Context(), method, base+path+"?"+q.Encode(), body)
 	if err != nil {
 		return err
 	}
@@ -54,7 +79,7 @@ func (s *Server) podLog(w http.ResponseWriter, r *http.Request, t target) error 
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "%s", trimNewline(string(msg)))
 	}
-	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 32<<10)

@@ -48,7 +48,7 @@ func parsePath(path string) (target, *api.StatusError) {
 	}
 	if len(segs) > 2 {
 		t.sub = segs[2]
-		if t.sub != "status" && !(t.sub == "log" && t.kind.Kind == "Pod") {
+		if t.sub != "status" && !((t.sub == "log" || t.sub == "exec") && t.kind.Kind == "Pod") {
 			return target{}, notFoundPath(path)
 		}
 	}
@@ -79,11 +79,13 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		err = s.list(w, r, t)
 	case r.Method == http.MethodGet && t.sub == "log":
 		err = s.podLog(w, r, t)
+	case r.Method == http.MethodPost && t.sub == "exec":
+		err = s.podExec(w, r, t)
 	case r.Method == http.MethodGet:
 		err = s.get(w, t)
 	case r.Method == http.MethodPost && t.name == "":
 		err = s.create(w, r, t)
-	case r.Method == http.MethodPut && t.name != "" && t.sub != "log":
+	case r.Method == http.MethodPut && t.name != "" && (t.sub == "" || t.sub == "status"):
 		err = s.update(w, r, t)
 	case r.Method == http.MethodPatch && t.name != "" && t.sub == "":
 		err = s.apply(w, r, t)
