@@ -5,9 +5,6 @@ import (
 
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,43 +13,11 @@ import (
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/samples/build"
 )
 
-// guests are wasm modules built once per test run from the repository's own sources.
-var guests struct {
-	once  sync.Once
-	dir   string
-	err   error
-	built map[string][]byte
-}
-
 // guest builds (once) the Go wasip1 program in pkg, a path relative to the repository root.
-func guest(t *testing.T, pkg string) []byte {
-	t.Helper()
-	guests.once.Do(func() {
-		guests.dir, guests.err = os.MkdirTemp("", "wk-node-guests")
-		guests.built = map[string][]byte{}
-	})
-	if guests.err != nil {
-		t.Fatal(guests.err)
-	}
-	if b, ok := guests.built[pkg]; ok {
-		return b
-	}
-	out := filepath.Join(guests.dir, filepath.Base(pkg)+".wasm")
-	cmd := exec.Command("go", "build", "-o", out, "./"+pkg)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", pkg, err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guests.built[pkg] = b
-	return b
-}
+func guest(t *testing.T, pkg string) []byte { return build.Go(t, pkg) }
 
 // node is a control plane and one agent, in process, on 127.0.0.1.
 type testNode struct {
@@ -266,26 +231,7 @@ func TestDeletedBusyPodStops(t *testing.T) {
 }
 
 // cGuest builds the C sample with clang and wasi-libc.
-func cGuest(t *testing.T) []byte {
-	t.Helper()
-	if _, err := exec.LookPath("clang"); err != nil {
-		msg := "the C sample needs clang: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	out := filepath.Join(t.TempDir(), "hello-c.wasm")
-	cmd := exec.Command("clang", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-Wl,--strip-all", "-o", out, "../samples/hello-c/hello.c")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("clang: %v\n%s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func cGuest(t *testing.T) []byte { return build.C(t) }
 
 func TestCModuleServes(t *testing.T) {
 	n := startNode(t)
