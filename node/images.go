@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
 )
 
 // imageError is a failed pull with the waiting reason the pod shows (ErrImagePull, InvalidImage).
@@ -37,11 +39,15 @@ type imageStore struct {
 const maxModuleBytes = 256 << 20
 
 // fetch resolves an image to a verified module: "sha256:HEX" from the control plane's blob store,
-// "https://...#sha256:HEX" or "https://...@sha256:HEX" over HTTPS. Modules are cached by digest.
+// "https://...#sha256:HEX" or "https://...@sha256:HEX" over HTTPS, and OCI images from a registry
+// or an image transport (fetchOCI). Modules are cached by digest.
 func (s *imageStore) fetch(ctx context.Context, image string) (string, []byte, error) {
 	digest, source, err := parseImage(image)
 	if err != nil {
 		return "", nil, &imageError{reason: "InvalidImageName", err: err}
+	}
+	if digest == "" {
+		return fetchOCI(ctx, image, authn.DefaultKeychain)
 	}
 	if b, err := os.ReadFile(s.path(digest)); err == nil && digestOf(b) == digest {
 		return digest, b, nil
@@ -101,7 +107,8 @@ func (s *imageStore) path(digest string) string {
 	return filepath.Join(s.dir, "sha256", strings.TrimPrefix(digest, "sha256:"))
 }
 
-// parseImage splits an image into its digest and, for https images, the URL to fetch.
+// parseImage splits an image into its digest and, for https images, the URL to fetch. An OCI image
+// (registry reference or image transport) has neither: its digest is known once it is pulled.
 func parseImage(image string) (digest, url string, err error) {
 	if strings.HasPrefix(image, "sha256:") {
 		return image, "", checkDigest(image)
@@ -114,7 +121,8 @@ func parseImage(image string) (digest, url string, err error) {
 		}
 		return "", "", fmt.Errorf("image %q: an https image needs its digest, as URL#sha256:HEX", image)
 	}
-	return "", "", fmt.Errorf("image %q: registry images are not supported by this node yet; use a local .wasm path in the manifest (wk apply uploads it) or https://...#sha256:HEX", image)
+	_, err = parseOCIRef(image)
+	return "", "", err
 }
 
 func checkDigest(d string) error {
