@@ -97,6 +97,12 @@ func mergeApplied(old, desired api.Object) api.Object {
 	nm.Labels = keepForeign(nm.Labels, om.Labels, prev.Metadata.Labels)
 	nm.Annotations = keepForeign(nm.Annotations, om.Annotations, prev.Metadata.Annotations)
 	carryServerFields(next, old, true)
+	if len(nm.OwnerReferences) == 0 {
+		nm.OwnerReferences = om.OwnerReferences
+	}
+	if len(nm.Finalizers) == 0 {
+		nm.Finalizers = om.Finalizers
+	}
 	keepClusterFilled(next, old, prev)
 	return next
 }
@@ -144,17 +150,7 @@ func keepClusterFilled(next, old api.Object, prev applied) {
 			n.Spec.NodeName = o.Spec.NodeName
 		}
 	case *api.Service:
-		o := old.(*api.Service)
-		if n.Spec.ClusterIP == "" {
-			n.Spec.ClusterIP, n.Spec.ClusterIPs = o.Spec.ClusterIP, o.Spec.ClusterIPs
-		}
-		for i := range n.Spec.Ports {
-			for _, op := range o.Spec.Ports {
-				if n.Spec.Ports[i].NodePort == 0 && op.Port == n.Spec.Ports[i].Port {
-					n.Spec.Ports[i].NodePort = op.NodePort
-				}
-			}
-		}
+		keepServiceAddresses(n, old)
 	case *api.Deployment:
 		if o := old.(*api.Deployment); n.Spec.Replicas == nil && !replicasApplied {
 			n.Spec.Replicas = o.Spec.Replicas
@@ -167,6 +163,26 @@ func keepClusterFilled(next, old api.Object, prev applied) {
 		o := old.(*api.Node)
 		if n.Spec.PodCIDR == "" {
 			n.Spec.PodCIDR, n.Spec.PodCIDRs = o.Spec.PodCIDR, o.Spec.PodCIDRs
+		}
+	}
+}
+
+// keepServiceAddresses keeps a Service's allocated cluster IP and node ports when an update or
+// apply leaves them out, as Kubernetes does.
+func keepServiceAddresses(next, old api.Object) {
+	n, ok := next.(*api.Service)
+	if !ok {
+		return
+	}
+	o := old.(*api.Service)
+	if n.Spec.ClusterIP == "" {
+		n.Spec.ClusterIP, n.Spec.ClusterIPs = o.Spec.ClusterIP, o.Spec.ClusterIPs
+	}
+	for i := range n.Spec.Ports {
+		for _, op := range o.Spec.Ports {
+			if n.Spec.Ports[i].NodePort == 0 && op.Port == n.Spec.Ports[i].Port {
+				n.Spec.Ports[i].NodePort = op.NodePort
+			}
 		}
 	}
 }

@@ -43,6 +43,11 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) error 
 			return err
 		}
 	}
+	if opts.PropagationPolicy != nil && *opts.PropagationPolicy == api.DeletePropagationOrphan {
+		if err := s.orphanDependents(obj); err != nil {
+			return err
+		}
+	}
 	if _, err := s.store.Delete(t.key(), expect); err != nil {
 		return storeError(err, t, t.name)
 	}
@@ -75,6 +80,45 @@ func (s *Server) deleteNamespaceContents(ns string) error {
 		for _, kv := range kvs {
 			if _, err := s.store.Delete(kv.Key, 0); err != nil {
 				return storeError(err, target{kind: k}, kv.Key)
+			}
+		}
+	}
+	return nil
+}
+
+// orphanDependents removes the owner's references from the objects it owns (its ReplicaSets,
+// its pods), so that the garbage collector leaves them: deletion with propagationPolicy Orphan.
+func (s *Server) orphanDependents(owner api.Object) error {
+	uid := owner.GetObjectMeta().UID
+	ns := owner.GetObjectMeta().Namespace
+	for _, name := range []string{"replicasets", "pods"} {
+		k, _ := api.ResourceFor(name)
+		kvs, _, err := s.store.List(k.StoreKey(ns, ""))
+		if err != nil {
+			return storeError(err, target{kind: k}, "")
+		}
+		for _, kv := range kvs {
+			obj, err := fromKV(k, kv)
+			if err != nil {
+				return err
+			}
+			m := obj.GetObjectMeta()
+			refs := m.OwnerReferences[:0:0]
+			for _, r := range m.OwnerReferences {
+				if r.UID != uid {
+					refs = append(refs, r)
+				}
+			}
+			if len(refs) == len(m.OwnerReferences) {
+				continue
+			}
+			m.OwnerReferences = refs
+			val, err := toValue(obj)
+			if err != nil {
+				return err
+			}
+			if _, err := s.store.Update(kv.Key, val, kv.Rev); err != nil {
+				return storeError(err, target{kind: k}, m.Name)
 			}
 		}
 	}

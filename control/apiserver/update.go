@@ -44,6 +44,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) error 
 	} else {
 		next = obj
 		carryServerFields(next, old, true)
+		keepServiceAddresses(next, old)
 	}
 	saved, err := s.replace(t, old, next, expect)
 	if err != nil {
@@ -82,12 +83,6 @@ func carryServerFields(next, old api.Object, keepStatus bool) {
 	nm.CreationTimestamp = om.CreationTimestamp
 	nm.DeletionTimestamp = om.DeletionTimestamp
 	nm.Generation = om.Generation
-	if len(nm.OwnerReferences) == 0 {
-		nm.OwnerReferences = om.OwnerReferences
-	}
-	if len(nm.Finalizers) == 0 {
-		nm.Finalizers = om.Finalizers
-	}
 	if keepStatus {
 		copyField(next, old, "Status")
 	}
