@@ -23,7 +23,7 @@ type cluster struct {
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
+	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", NoControllers: true})
 	if err != nil {
 		t.Fatal(err)
 	}

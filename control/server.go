@@ -18,6 +18,8 @@ import (
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/apiserver"
+	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controller"
 	"github.com/wk-project/wk/control/store"
 )
 
@@ -27,6 +29,9 @@ type Config struct {
 	APIAddr string // "127.0.0.1:6443"; port 0 picks a free one
 	Version string
 	Logger  *slog.Logger
+	// NoControllers runs the API server alone, without the scheduler and the controllers: for
+	// tests of the API and the CLI that want objects to stay exactly as written.
+	NoControllers bool
 }
 
 // DefaultConfig returns the defaults.
@@ -42,6 +47,8 @@ type Server struct {
 	api   *apiserver.Server
 	admin string
 	join  string
+
+	controllers *controller.Manager
 }
 
 // New opens the store, makes or reads the tokens and binds the API address.
@@ -95,11 +102,22 @@ func (s *Server) JoinToken() string { return s.join }
 // Store is the server's store, for in-process components and benchmarks.
 func (s *Server) Store() *store.Store { return s.store }
 
-// Run serves until ctx ends, then closes the store.
+// Run serves the API and runs the scheduler and the controllers until ctx ends, then closes the
+// store. The controllers reach the API like any client, over loopback with the admin token.
 func (s *Server) Run(ctx context.Context) error {
+	c, err := client.New(client.Config{Server: s.URL(), Token: s.admin})
+	if err != nil {
+		return err
+	}
+	ccfg := controller.DefaultConfig()
+	ccfg.Logger = s.log.With("component", "controller-manager")
+	s.controllers = controller.New(ccfg, c)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.api.Run(ctx) })
-	err := g.Wait()
+	if !s.cfg.NoControllers {
+		g.Go(func() error { return s.controllers.Run(ctx) })
+	}
+	err = g.Wait()
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}

@@ -175,6 +175,9 @@ func (a *Agent) heartbeatLoop(ctx context.Context) error {
 		}
 		if registered {
 			err = a.heartbeat(ctx)
+			for i := 0; api.IsConflict(err) && i < 3; i++ { // someone else wrote the node meanwhile
+				err = a.heartbeat(ctx)
+			}
 		}
 		if err != nil && ctx.Err() == nil {
 			a.log.Warn("node status not reported", "node", a.cfg.Name, "err", err)

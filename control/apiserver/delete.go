@@ -27,7 +27,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) error 
 	if err != nil {
 		return err
 	}
-	expect := kv.Rev
+	var expect int64 // unconditional unless the caller gave preconditions
 	if p := opts.Preconditions; p != nil {
 		if p.UID != nil && *p.UID != obj.GetObjectMeta().UID {
 			return api.NewConflict(t.kind, t.name)
