@@ -22,9 +22,10 @@ samples/hello-c/hello-c.wasm: samples/hello-c/hello.c
 samples/%.wasm: $(wildcard samples/*/*.go) $(wildcard wasmrt/guest/*.go)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags '-s -w' -o $@ ./$(dir $@)
 
-# A local one-node cluster on the embedded store in ~/.wk/data, in the foreground.
-run: build
-	./$(BIN) up
+# A local one-node cluster on the embedded store in ~/.wk/data, in the foreground, with the hello
+# sample deployed.
+run: build samples/hello/hello.wasm
+	./$(BIN) up --apply samples/hello/hello.yaml
 
 # Every test, then each fuzz target for a bounded time.
 test:

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 )
@@ -17,7 +18,7 @@ func newApplyCmd(g *globals) *cobra.Command {
   cat pod.yaml | wk apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runApply(cmd.Context(), g, cmd, files)
+			return runApply(cmd.Context(), g, cmd.InOrStdin(), files)
 		},
 	}
 	c.Flags().StringSliceVarP(&files, "filename", "f", nil, "file, folder or - with the manifests to apply")
@@ -25,8 +26,8 @@ func newApplyCmd(g *globals) *cobra.Command {
 	return c
 }
 
-func runApply(ctx context.Context, g *globals, cmd *cobra.Command, files []string) error {
-	ms, problems := readManifests(files, cmd.InOrStdin())
+func runApply(ctx context.Context, g *globals, stdin io.Reader, files []string) error {
+	ms, problems := readManifests(files, stdin)
 	problems = append(problems, prepare(ms, g.ns(), g.namespace != "")...)
 	if len(problems) > 0 {
 		return g.fail(problems)

@@ -1,20 +1,24 @@
 package cmd
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
 )
 
 func newLogsCmd(g *globals) *cobra.Command {
 	o := client.LogOptions{TailLines: -1}
 	c := &cobra.Command{
-		Use:   "logs POD [-c CONTAINER]",
+		Use:   "logs (POD | TYPE/NAME) [-c CONTAINER]",
 		Short: "Print the logs of a container in a pod",
 		Example: `  wk logs hello-7d9c5-x2x7q
-  wk logs hello-7d9c5-x2x7q -c web -f
+  wk logs deploy/hello -f
   wk logs hello-7d9c5-x2x7q --previous --tail 20`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -22,7 +26,11 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rc, err := c.Logs(cmd.Context(), g.ns(), args[0], o)
+			pod, err := podFor(cmd.Context(), g, c, args[0])
+			if err != nil {
+				return err
+			}
+			rc, err := c.Logs(cmd.Context(), g.ns(), pod, o)
 			if err != nil {
 				return err
 			}
@@ -40,4 +48,44 @@ func newLogsCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&o.Previous, "previous", "p", false, "the previous, terminated instance of the container")
 	f.IntVar(&o.TailLines, "tail", -1, "only the last N lines")
 	return c
+}
+
+// podFor resolves POD, pod/NAME, or a workload (deploy/NAME, rs/NAME, ds/NAME) to a pod's name: for
+// a workload, the first of its pods by name, as kubectl logs does.
+func podFor(ctx context.Context, g *globals, c *client.Client, arg string) (string, error) {
+	t, name, ok := strings.Cut(arg, "/")
+	if !ok {
+		return arg, nil
+	}
+	k, err := api.ResourceFor(t)
+	if err != nil {
+		return "", err
+	}
+	if k.Kind == "Pod" {
+		return name, nil
+	}
+	obj, err := c.Get(ctx, k, g.ns(), name)
+	if err != nil {
+		return "", err
+	}
+	var sel *api.LabelSelector
+	switch o := obj.(type) {
+	case *api.Deployment:
+		sel = o.Spec.Selector
+	case *api.ReplicaSet:
+		sel = o.Spec.Selector
+	case *api.DaemonSet:
+		sel = o.Spec.Selector
+	default:
+		return "", fmt.Errorf("cannot pick a pod of a %s", k.Singular)
+	}
+	pods, _ := api.ResourceFor("pods")
+	objs, _, err := c.List(ctx, pods, g.ns(), client.ListOptions{LabelSelector: api.FormatLabelSelector(sel)})
+	if err != nil {
+		return "", err
+	}
+	if len(objs) == 0 {
+		return "", fmt.Errorf("%s/%s has no pods", qualifiedKind(k), name)
+	}
+	return objs[0].GetObjectMeta().Name, nil
 }

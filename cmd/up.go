@@ -18,6 +18,7 @@ import (
 )
 
 type upOptions struct {
+	apply    []string
 	dataDir  string
 	apiAddr  string
 	nodeName string
@@ -43,6 +44,7 @@ run it again on the same --data-dir and every object is still there.`,
 	f.StringVar(&o.apiAddr, "api-addr", o.apiAddr, "address the API server listens on (HOST:PORT)")
 	f.StringVar(&o.nodeName, "node-name", defaultNodeName(), "name of this machine's node")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringSliceVar(&o.apply, "apply", nil, "manifest files or folders to apply once the cluster is ready (as k3s's manifests folder)")
 	return c
 }
 
@@ -105,9 +107,15 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 		fmt.Fprintf(g.out, `wk is ready: node %q is Ready, API server at %s.
 Client config written to %s. Next, in another terminal:
   wk get nodes
+  wk get pods -o wide
   wk apply -f docs/examples/
 Press Ctrl-C to stop; the cluster's objects stay in %s.
 `, o.nodeName, srv.URL(), g.configFile(), o.dataDir)
+		if len(o.apply) > 0 {
+			if err := runApply(ctx, g, nil, o.apply); err != nil {
+				log.Error("apply at start failed", "files", o.apply, "err", err)
+			}
+		}
 		return nil
 	})
 	return eg.Wait()
