@@ -92,6 +92,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		rt:      rt,
 		images:  &imageStore{dir: filepath.Join(a.cfg.DataDir, "modules"), blobs: a.client, http: &http.Client{Timeout: 5 * time.Minute}},
 		dialer:  &podDialer{},
+		pulled:  map[string]string{},
 		toolbox: a.cfg.Toolbox,
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Address, "0"))

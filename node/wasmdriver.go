@@ -17,6 +17,9 @@ type wasmDriver struct {
 	dialer  wasmrt.Dialer
 	toolbox []byte // the module exec runs
 
+	mu     sync.Mutex
+	pulled map[string]string // image -> digest, for images not named by digest
+
 	toolboxOnce   sync.Once
 	toolboxDigest string
 	toolboxErr    error
@@ -25,6 +28,9 @@ type wasmDriver struct {
 var _ Driver = (*wasmDriver)(nil)
 
 func (d *wasmDriver) Pull(ctx context.Context, pod *api.Pod, image string) (string, error) {
+	if digest, ok := d.resolved(pod, image); ok {
+		return digest, nil
+	}
 	digest, wasm, err := d.images.fetch(ctx, image)
 	if err != nil {
 		return "", err
@@ -32,7 +38,35 @@ func (d *wasmDriver) Pull(ctx context.Context, pod *api.Pod, image string) (stri
 	if err := d.rt.Load(ctx, digest, wasm); err != nil {
 		return "", &imageError{reason: "InvalidImage", err: fmt.Errorf("%s is not a runnable wasm module: %w", image, err)}
 	}
+	d.mu.Lock()
+	d.pulled[image] = digest
+	d.mu.Unlock()
 	return digest, nil
+}
+
+// resolved is the digest of an image this node has compiled already: one pinned by digest, or one
+// pulled before unless the pod's imagePullPolicy is Always. Starting a pod of a known module then
+// reads and hashes nothing.
+func (d *wasmDriver) resolved(pod *api.Pod, image string) (string, bool) {
+	digest, _, err := parseImage(image)
+	if err != nil || digest == "" {
+		if pullAlways(pod, image) {
+			return "", false
+		}
+		d.mu.Lock()
+		digest = d.pulled[image]
+		d.mu.Unlock()
+	}
+	return digest, digest != "" && d.rt.Loaded(digest)
+}
+
+func pullAlways(pod *api.Pod, image string) bool {
+	for _, c := range pod.Spec.Containers {
+		if c.Image == image && c.ImagePullPolicy == "Always" {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *wasmDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, error) {

@@ -2,6 +2,7 @@ package wasmrt
 
 import (
 	"sync/atomic"
+	"syscall"
 
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -17,6 +18,7 @@ type memoryLimit struct {
 	limit uint64 // bytes; 0 means none
 	onOOM func()
 	buf   []byte
+	mmap  []byte // the whole reservation, when buf lives in one
 	max   uint64
 	sized bool // the first Reallocate, to the module's minimum, happened
 	oom   atomic.Bool
@@ -24,9 +26,30 @@ type memoryLimit struct {
 
 var _ experimental.MemoryAllocator = (*memoryLimit)(nil)
 
-// Allocate implements experimental.MemoryAllocator.
+// maxReservation bounds the address space reserved for one module's memory: wasm32's 4 GiB.
+const maxReservation = 4 << 30
+
+// Allocate implements experimental.MemoryAllocator. It reserves address space for the most the
+// memory may grow to (the limit, else the module's maximum) in one anonymous mapping, so growing
+// never copies: pages cost memory only once the guest touches them. Where the mapping fails it
+// falls back to a Go slice that grows by copying.
 func (m *memoryLimit) Allocate(capacity, maximum uint64) experimental.LinearMemory {
 	m.max = maximum
+	reserve := uint64(maxReservation)
+	if maximum > 0 {
+		reserve = min(reserve, maximum)
+	}
+	if m.limit > 0 {
+		reserve = min(reserve, max(m.limit, capacity))
+	}
+	if reserve > 0 {
+		b, err := syscall.Mmap(-1, 0, int(reserve), syscall.PROT_READ|syscall.PROT_WRITE,
+			syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+		if err == nil {
+			m.mmap, m.buf = b, b[:0]
+			return m
+		}
+	}
 	if m.limit > 0 {
 		capacity = min(capacity, m.limit)
 	}
@@ -65,7 +88,13 @@ func (m *memoryLimit) Reallocate(size uint64) []byte {
 }
 
 // Free implements experimental.LinearMemory.
-func (m *memoryLimit) Free() { m.buf = nil }
+func (m *memoryLimit) Free() {
+	if m.mmap != nil {
+		syscall.Munmap(m.mmap)
+		m.mmap = nil
+	}
+	m.buf = nil
+}
 
 // exceeded reports whether the module tried to grow past the limit.
 func (m *memoryLimit) exceeded() bool { return m.oom.Load() }

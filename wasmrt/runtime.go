@@ -142,3 +142,19 @@ func checkDigest(digest string, wasm []byte) error {
 	}
 	return nil
 }
+
+// Loaded reports whether digest is compiled and ready to start.
+func (r *Runtime) Loaded(digest string) bool {
+	r.mu.Lock()
+	c, ok := r.modules[digest]
+	r.mu.Unlock()
+	if !ok {
+		return false
+	}
+	select {
+	case <-c.ready:
+		return c.err == nil
+	default:
+		return false
+	}
+}
