@@ -7,10 +7,16 @@ FUZZTIME  ?= 20s
 
 SAMPLES   := hello client shared
 
+TOOLBOX   := node/toolbox/bin/toolbox.wasm
+
 .PHONY: build run test fuzz bench lint clean samples
 
-build:
+build: $(TOOLBOX)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wk
+
+# The toolbox `wk exec` runs in wasm pods, embedded in wk.
+$(TOOLBOX): $(wildcard node/toolbox/guest/*.go) $(wildcard wasmrt/guest/*.go)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags '-s -w' -o $@ ./node/toolbox/guest
 
 # The sample guests, as samples/NAME/NAME.wasm beside their manifests.
 samples: $(foreach s,$(SAMPLES),samples/$(s)/$(s).wasm) samples/hello-c/hello-c.wasm
@@ -45,4 +51,4 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin samples/*/*.wasm
+	rm -rf bin samples/*/*.wasm $(TOOLBOX)

@@ -15,6 +15,7 @@ import (
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
 	"github.com/wk-project/wk/node"
+	"github.com/wk-project/wk/node/toolbox"
 )
 
 type upOptions struct {
@@ -93,6 +94,7 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	ncfg := node.DefaultConfig()
 	ncfg.Name, ncfg.Version, ncfg.Logger = o.nodeName, Version, log.With("component", "agent")
 	ncfg.DataDir, ncfg.NodeToken = filepath.Join(o.dataDir, "agent"), srv.JoinToken()
+	ncfg.Toolbox, _ = toolbox.Wasm()
 	agent := node.New(ncfg, c)
 	log.Info("starting wk", "version", Version, "api", srv.URL(), "data-dir", o.dataDir)
 

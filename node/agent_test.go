@@ -38,6 +38,7 @@ func startNode(t *testing.T) *testNode {
 	}
 	cfg := DefaultConfig()
 	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.JoinToken()
+	cfg.Toolbox = build.Go(t, "node/toolbox/guest")
 	a := New(cfg, c)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -243,5 +244,55 @@ func TestCModuleServes(t *testing.T) {
 	code, body := httpGet(t, "http://127"+strings.TrimPrefix(p.Status.PodIP, "10")+":8080/")
 	if code != 200 || body != "Hello from hello-c (C)\n" {
 		t.Fatalf("GET /: %d %q", code, body)
+	}
+}
+
+func (n *testNode) exec(t *testing.T, pod, container string, cmd ...string) (int, string, string) {
+	t.Helper()
+	var out, errs strings.Builder
+	code, err := n.client.Exec(context.Background(), "default", pod, client.ExecOptions{Container: container, Command: cmd, Stdout: &out, Stderr: &errs})
+	if err != nil {
+		t.Fatalf("exec %v: %v", cmd, err)
+	}
+	return code, out.String(), errs.String()
+}
+
+func TestExecRunsTheToolboxInThePod(t *testing.T) {
+	n := startNode(t)
+	hello := n.image(t, guest(t, "samples/hello"))
+	p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "hello", Namespace: "default"}, Spec: api.PodSpec{
+		NodeName: n.name,
+		Volumes:  []api.Volume{{Name: "data", EmptyDir: &api.EmptyDirVolumeSource{}}},
+		Containers: []api.Container{{Name: "hello", Image: hello, Ports: []api.ContainerPort{{ContainerPort: 9876}},
+			Env:            []api.EnvVar{{Name: "GREETING", Value: "hi"}},
+			VolumeMounts:   []api.VolumeMount{{Name: "data", MountPath: "/data"}},
+			ReadinessProbe: &api.Probe{ProbeHandler: api.ProbeHandler{HTTPGet: &api.HTTPGetAction{Path: "/health", Port: api.FromInt(9876)}}}}},
+	}}
+	if _, err := n.client.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	n.waitPod(t, "hello", "Ready", ready)
+	tests := []struct {
+		name     string
+		cmd      []string
+		wantCode int
+		wantOut  string
+	}{
+		{"curl the pod's own port", []string{"curl", "-s", "-w", " %{http_code}", "http://localhost:9876/health"}, 0, "ok\n 200"},
+		{"the container's env", []string{"env"}, 0, "GREETING=hi"},
+		{"write then read a volume", []string{"touch", "/data/x"}, 0, ""},
+		{"list the volume", []string{"ls", "/data"}, 0, "x"},
+		{"curl's exit status passes through", []string{"curl", "-s", "http://localhost:1/"}, 7, ""},
+		{"a failing command", []string{"cat", "/data/missing"}, 1, ""},
+		{"nslookup localhost", []string{"nslookup", "localhost"}, 0, "Address: 127.88."},
+		{"unknown command", []string{"bash"}, 127, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := n.exec(t, "hello", "", tt.cmd...)
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errs, tt.wantCode, tt.wantOut)
+			}
+		})
 	}
 }

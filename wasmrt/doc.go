@@ -18,6 +18,11 @@
 //     stream socket dialled through the sandbox's Dialer. localhost and
 //     127.0.0.1 mean the pod's own address, so modules of a pod reach each
 //     other's ports.
+//   - Names: opening /net/dns/NAME read-only and reading it gives the
+//     addresses NAME resolves to, one a line, looked up on the host through
+//     the sandbox's Resolver (the node's cluster DNS). localhost is the
+//     pod's own address and an IP literal is itself; a name that does not
+//     resolve fails the open with ENOENT, other failures with EIO.
 //
 // Where wasmrt departs from wazero's defaults, and why:
 //   - Sockets: wazero's socket files need host descriptors and wazero opens

@@ -10,7 +10,8 @@ import (
 )
 
 // netFS is the /net mount: opening tcp/HOST:PORT read-write dials HOST:PORT
-// through the sandbox and yields the connected socket.
+// through the sandbox and yields the connected socket; opening dns/NAME
+// read-only yields the addresses NAME resolves to.
 type netFS struct {
 	sys.UnimplementedFS
 	sandbox *Sandbox
@@ -20,7 +21,7 @@ type netFS struct {
 var _ sys.FS = (*netFS)(nil)
 
 // netDirs are the directories of /net, with their inode numbers.
-var netDirs = map[string]netDir{"": {ino: 1, names: []string{"tcp"}}, "tcp": {ino: 2}}
+var netDirs = map[string]netDir{"": {ino: 1, names: []string{"dns", "tcp"}}, "tcp": {ino: 2}, "dns": {ino: 3}}
 
 // OpenFile implements sys.FS.
 func (n *netFS) OpenFile(p string, flag sys.Oflag, _ fs.FileMode) (sys.File, sys.Errno) {
@@ -33,7 +34,11 @@ func (n *netFS) OpenFile(p string, flag sys.Oflag, _ fs.FileMode) (sys.File, sys
 	}
 	proto, target, _ := strings.Cut(p, "/")
 	switch {
-	case proto != "tcp" || target == "" || strings.Contains(target, "/"):
+	case target == "" || strings.Contains(target, "/"):
+		return nil, sys.ENOENT
+	case proto == "dns":
+		return n.openDNS(target, flag)
+	case proto != "tcp":
 		return nil, sys.ENOENT
 	case flag&sys.O_DIRECTORY != 0:
 		return nil, sys.ENOTDIR
@@ -56,11 +61,7 @@ func dialErrno(err error) sys.Errno {
 	case errors.Is(err, errBadTarget):
 		return sys.EINVAL
 	}
-	var dnsErr interface{ IsNotFound() bool }
-	if errors.As(err, &dnsErr) {
-		return sys.ENOENT
-	}
-	return sys.EIO
+	return lookupErrno(err)
 }
 
 // Stat implements sys.FS.

@@ -39,8 +39,10 @@ type SandboxConfig struct {
 	// Internal lists the addresses DenyEgress still allows, such as the
 	// cluster and service CIDRs.
 	Internal []netip.Prefix
-	// Resolver resolves names when DenyEgress is set. Nil means
-	// net.DefaultResolver.
+	// Resolver answers the guests' /net/dns lookups and resolves names
+	// before the DenyEgress check. It reports a name that does not exist as
+	// a *net.DNSError with IsNotFound set, or an error with an IsNotFound()
+	// bool method that returns true. Nil means net.DefaultResolver.
 	Resolver Resolver
 }
 

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -94,6 +95,15 @@ func main() {
 		fmt.Print(string(b))
 	case "echo-blocking":
 		echoBlocking()
+	case "lookup":
+		addrs, err := guest.LookupHost(args[0])
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			fmt.Println("not found")
+			os.Exit(1)
+		}
+		check(err)
+		fmt.Println(strings.Join(addrs, " "))
 	case "get-sdk":
 		resp, err := (&http.Client{Transport: guest.Transport()}).Get(args[0])
 		check(err)
