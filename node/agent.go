@@ -95,6 +95,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		pulled:  map[string]string{},
 		toolbox: a.cfg.Toolbox,
 	}
+	if len(a.cfg.Toolbox) > 0 {
+		go a.driver.(*wasmDriver).loadToolbox(ctx) // compile it before the first exec needs it
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Address, "0"))
 	if err != nil {
 		return fmt.Errorf("agent API: %w", err)

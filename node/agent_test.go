@@ -257,6 +257,26 @@ func (n *testNode) exec(t *testing.T, pod, container string, cmd ...string) (int
 	return code, out.String(), errs.String()
 }
 
+func TestExecProbe(t *testing.T) {
+	n := startNode(t)
+	hello := n.image(t, guest(t, "samples/hello"))
+	probe := func(cmd ...string) *api.Probe {
+		return &api.Probe{ProbeHandler: api.ProbeHandler{Exec: &api.ExecAction{Command: cmd}}}
+	}
+	n.run(t, "exec-ok", "", api.Container{Name: "hello", Image: hello, Ports: []api.ContainerPort{{ContainerPort: 9876}},
+		ReadinessProbe: probe("curl", "-sf", "http://localhost:9876/health")})
+	n.run(t, "exec-fails", "", api.Container{Name: "hello", Image: hello, Ports: []api.ContainerPort{{ContainerPort: 9876}},
+		ReadinessProbe: probe("cat", "/nonexistent")})
+	n.waitPod(t, "exec-ok", "Ready by its exec probe", ready)
+	p := n.waitPod(t, "exec-fails", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
+	time.Sleep(time.Second)
+	pods, _ := api.ResourceFor("pods")
+	obj, _ := n.client.Get(context.Background(), pods, "default", p.Name)
+	if ready(obj.(*api.Pod)) {
+		t.Fatal("a pod whose exec probe fails is Ready")
+	}
+}
+
 func TestExecRunsTheToolboxInThePod(t *testing.T) {
 	n := startNode(t)
 	hello := n.image(t, guest(t, "samples/hello"))

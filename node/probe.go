@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -17,7 +18,7 @@ import (
 // A liveness failure past failureThreshold kills the container, which the restart policy restarts.
 func (w *podWorker) probe(ctx context.Context, cs *containerState, proc Process) {
 	if rp := cs.spec.ReadinessProbe; rp != nil {
-		go w.runProbe(ctx, rp, func(ok bool) {
+		go w.runProbe(ctx, cs.spec.Name, rp, func(ok bool) {
 			w.mu.Lock()
 			changed := cs.ready != ok
 			cs.ready = ok
@@ -28,7 +29,7 @@ func (w *podWorker) probe(ctx context.Context, cs *containerState, proc Process)
 		})
 	}
 	if lp := cs.spec.LivenessProbe; lp != nil {
-		go w.runProbe(ctx, lp, func(ok bool) {
+		go w.runProbe(ctx, cs.spec.Name, lp, func(ok bool) {
 			if !ok {
 				w.a.event(w.pod, api.EventNormal, "Killing", fmt.Sprintf("Container %s failed liveness probe, will be restarted", cs.spec.Name))
 				proc.Kill()
@@ -38,7 +39,7 @@ func (w *podWorker) probe(ctx context.Context, cs *containerState, proc Process)
 }
 
 // runProbe calls report with the probe's verdict each time it changes by the thresholds.
-func (w *podWorker) runProbe(ctx context.Context, p *api.Probe, report func(bool)) {
+func (w *podWorker) runProbe(ctx context.Context, container string, p *api.Probe, report func(bool)) {
 	if !sleepCtx(ctx, time.Duration(p.InitialDelaySeconds)*time.Second) {
 		return
 	}
@@ -47,7 +48,7 @@ func (w *podWorker) runProbe(ctx context.Context, p *api.Probe, report func(bool
 	everOK := false
 	okRun, failRun := 0, 0
 	for {
-		err := w.check(ctx, p)
+		err := w.check(ctx, container, p)
 		if err == nil {
 			okRun, failRun = okRun+1, 0
 			if okRun >= success {
@@ -71,8 +72,9 @@ func (w *podWorker) runProbe(ctx context.Context, p *api.Probe, report func(bool
 	}
 }
 
-// check runs one probe against the pod's address. Exec probes are not run yet and pass.
-func (w *podWorker) check(ctx context.Context, p *api.Probe) error {
+// check runs one probe: httpGet and tcpSocket against the pod's address, exec through the
+// toolbox beside the container (exit 0 passes).
+func (w *podWorker) check(ctx context.Context, container string, p *api.Probe) error {
 	timeout := time.Duration(max(p.TimeoutSeconds, 1)) * time.Second
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -105,6 +107,15 @@ func (w *podWorker) check(ctx context.Context, p *api.Probe) error {
 		resp.Body.Close()
 		if resp.StatusCode < 200 || resp.StatusCode >= 400 {
 			return fmt.Errorf("HTTP probe failed with statuscode: %d", resp.StatusCode)
+		}
+		return nil
+	case p.Exec != nil:
+		code, err := w.exec(ctx, container, p.Exec.Command, nil, io.Discard, io.Discard)
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return fmt.Errorf("command %q exited with %d", p.Exec.Command, code)
 		}
 		return nil
 	case p.TCPSocket != nil:
