@@ -96,7 +96,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		toolbox: a.cfg.Toolbox,
 	}
 	if len(a.cfg.Toolbox) > 0 {
-		go a.driver.(*wasmDriver).loadToolbox(ctx) // compile it before the first exec needs it
+		var warm sync.WaitGroup
+		defer warm.Wait() // before the runtime closes
+		warm.Add(1)
+		go func() {
+			defer warm.Done()
+			a.driver.(*wasmDriver).loadToolbox(ctx) // compile it before the first exec needs it
+		}()
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Address, "0"))
 	if err != nil {

@@ -26,7 +26,10 @@ type testNode struct {
 	name   string
 }
 
-func startNode(t *testing.T) *testNode {
+func startNode(t *testing.T) *testNode { return startNodeWith(t, nil) }
+
+// startNodeWith starts a node whose agent Config edit changes first.
+func startNodeWith(t *testing.T, edit func(*Config)) *testNode {
 	t.Helper()
 	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
 	if err != nil {
@@ -38,7 +41,9 @@ func startNode(t *testing.T) *testNode {
 	}
 	cfg := DefaultConfig()
 	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.JoinToken()
-	cfg.Toolbox = build.Go(t, "node/toolbox/guest")
+	if edit != nil {
+		edit(&cfg)
+	}
 	a := New(cfg, c)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -257,8 +262,13 @@ func (n *testNode) exec(t *testing.T, pod, container string, cmd ...string) (int
 	return code, out.String(), errs.String()
 }
 
+// withToolbox gives the agent the exec toolbox, built from source.
+func withToolbox(t *testing.T) func(*Config) {
+	return func(c *Config) { c.Toolbox = build.Go(t, "node/toolbox/guest") }
+}
+
 func TestExecProbe(t *testing.T) {
-	n := startNode(t)
+	n := startNodeWith(t, withToolbox(t))
 	hello := n.image(t, guest(t, "samples/hello"))
 	probe := func(cmd ...string) *api.Probe {
 		return &api.Probe{ProbeHandler: api.ProbeHandler{Exec: &api.ExecAction{Command: cmd}}}
@@ -278,7 +288,7 @@ func TestExecProbe(t *testing.T) {
 }
 
 func TestExecRunsTheToolboxInThePod(t *testing.T) {
-	n := startNode(t)
+	n := startNodeWith(t, withToolbox(t))
 	hello := n.image(t, guest(t, "samples/hello"))
 	p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: "hello", Namespace: "default"}, Spec: api.PodSpec{
 		NodeName: n.name,
