@@ -78,6 +78,7 @@ func newRoot(out, errs io.Writer, now func() time.Time) *cobra.Command {
 		newApplyCmd(g), newGetCmd(g), newDescribeCmd(g), newDeleteCmd(g),
 		newLogsCmd(g), newExecCmd(g), newScaleCmd(g), newSetCmd(g), newRolloutCmd(g),
 		newCordonCmd(g, true), newCordonCmd(g, false), newDrainCmd(g), newVersionCmd(g), newUpCmd(g),
+		newBenchCmd(g),
 	)
 	return root
 }

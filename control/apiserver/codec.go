@@ -23,6 +23,13 @@ func fromKV(k *api.Kind, kv store.KV) (api.Object, error) {
 	return obj, nil
 }
 
+// stored is obj, just written as kv, with the revision stamped: the object the store now holds
+// (decoding kv.Value would give it back), without decoding it again. obj must be the server's own.
+func stored(obj api.Object, kv store.KV) api.Object {
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(kv.Rev, 10)
+	return obj
+}
+
 // toValue encodes an object for the store; the revision lives in the store, not in the value.
 func toValue(obj api.Object) ([]byte, error) {
 	m := obj.GetObjectMeta()

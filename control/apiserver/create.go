@@ -61,7 +61,7 @@ func (s *Server) createObject(t target, obj api.Object) (api.Object, error) {
 	if err != nil {
 		return nil, storeError(err, t, m.Name)
 	}
-	return fromKV(t.kind, kv)
+	return stored(obj, kv), nil
 }
 
 // placeNamespace checks the object's namespace against the path's, filling it in when empty.

@@ -16,43 +16,52 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, t target) error 
 	if err != nil {
 		return err
 	}
+	obj, err := s.deleteObject(t, opts)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// deleteObject deletes the object t names and returns it as it was.
+func (s *Server) deleteObject(t target, opts api.DeleteOptions) (api.Object, error) {
 	if t.kind.Kind == "Namespace" && protectedNamespaces[t.name] {
-		return api.NewStatusError(http.StatusForbidden, api.ReasonForbidden, "namespace %q is protected and cannot be deleted", t.name)
+		return nil, api.NewStatusError(http.StatusForbidden, api.ReasonForbidden, "namespace %q is protected and cannot be deleted", t.name)
 	}
 	kv, err := s.store.Get(t.key())
 	if err != nil {
-		return storeError(err, t, t.name)
+		return nil, storeError(err, t, t.name)
 	}
 	obj, err := fromKV(t.kind, kv)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var expect int64 // unconditional unless the caller gave preconditions
 	if p := opts.Preconditions; p != nil {
 		if p.UID != nil && *p.UID != obj.GetObjectMeta().UID {
-			return api.NewConflict(t.kind, t.name)
+			return nil, api.NewConflict(t.kind, t.name)
 		}
 		if p.ResourceVersion != nil {
 			if expect, err = rev(*p.ResourceVersion); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	if t.kind.Kind == "Namespace" {
 		if err := s.deleteNamespaceContents(t.name); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if opts.PropagationPolicy != nil && *opts.PropagationPolicy == api.DeletePropagationOrphan {
 		if err := s.orphanDependents(obj); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if _, err := s.store.Delete(t.key(), expect); err != nil {
-		return storeError(err, t, t.name)
+		return nil, storeError(err, t, t.name)
 	}
-	writeJSON(w, http.StatusOK, obj)
-	return nil
+	return obj, nil
 }
 
 func readDeleteOptions(r *http.Request) (api.DeleteOptions, error) {

@@ -16,32 +16,44 @@ type filter struct {
 
 func parseFilter(r *http.Request) (filter, error) {
 	q := r.URL.Query()
-	ls, err := api.ParseSelector(q.Get("labelSelector"))
+	return newFilter(q.Get("labelSelector"), q.Get("fieldSelector"))
+}
+
+// newFilter parses a label and a field selector.
+func newFilter(labels, fields string) (filter, error) {
+	ls, err := api.ParseSelector(labels)
 	if err != nil {
 		return filter{}, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "labelSelector: %v", err)
 	}
-	fs, err := api.ParseFieldSelector(q.Get("fieldSelector"))
+	fs, err := api.ParseFieldSelector(fields)
 	if err != nil {
 		return filter{}, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "fieldSelector: %v", err)
 	}
 	return filter{labels: ls, fields: fs}, nil
 }
 
+// everything reports whether f matches every object.
+func (f filter) everything() bool { return f.labels.Empty() && f.fields.Empty() }
+
 func (f filter) matches(obj api.Object) bool {
 	return f.labels.Matches(obj.GetObjectMeta().Labels) && f.fields.Matches(obj)
 }
 
 func (s *Server) get(w http.ResponseWriter, t target) error {
-	kv, err := s.store.Get(t.key())
-	if err != nil {
-		return storeError(err, t, t.name)
-	}
-	obj, err := fromKV(t.kind, kv)
+	obj, err := s.getObject(t)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, obj)
 	return nil
+}
+
+func (s *Server) getObject(t target) (api.Object, error) {
+	kv, err := s.store.Get(t.key())
+	if err != nil {
+		return nil, storeError(err, t, t.name)
+	}
+	return fromKV(t.kind, kv)
 }
 
 // list answers KIND List with the objects that match the selectors, at one consistent revision.

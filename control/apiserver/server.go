@@ -46,6 +46,7 @@ type Server struct {
 	ln    net.Listener
 
 	nodeMu sync.Mutex // serializes node creation, for pod CIDR assignment
+	events decodedEvents
 }
 
 // New returns a server over st.

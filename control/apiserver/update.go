@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/store"
 )
 
 // update is PUT on an object or its status. The main resource keeps the stored status; the status
@@ -15,25 +16,44 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) error 
 	if err != nil {
 		return err
 	}
+	saved, err := s.updateObject(t, obj)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, saved)
+	return nil
+}
+
+// updateObject replaces the object t names (or, for t.sub "status", its status) with obj.
+func (s *Server) updateObject(t target, obj api.Object) (api.Object, error) {
+	w, err := s.prepareUpdate(t, obj)
+	if err != nil {
+		return nil, err
+	}
+	return s.commit(w)
+}
+
+// prepareUpdate is updateObject up to the write.
+func (s *Server) prepareUpdate(t target, obj api.Object) (write, error) {
 	m := obj.GetObjectMeta()
 	if m.Name != t.name {
-		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
+		return write{}, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
 			"the name of the object (%s) does not match the name on the URL (%s)", m.Name, t.name)
 	}
 	if err := s.placeNamespace(t, m); err != nil {
-		return err
+		return write{}, err
 	}
 	expect, err := rev(m.ResourceVersion)
 	if err != nil {
-		return err
+		return write{}, err
 	}
 	kv, err := s.store.Get(t.key())
 	if err != nil {
-		return storeError(err, t, t.name)
+		return write{}, storeError(err, t, t.name)
 	}
-	old, err := fromKV(t.kind, kv)
+	old, err := s.decodeStored(t.kind, kv)
 	if err != nil {
-		return err
+		return write{}, err
 	}
 	if expect == 0 {
 		expect = kv.Rev
@@ -46,33 +66,77 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) error 
 		carryServerFields(next, old, true)
 		keepServiceAddresses(next, old)
 	}
-	saved, err := s.replace(t, old, next, expect)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, saved)
-	return nil
+	return s.prepareReplace(t, old, next, expect)
 }
 
 // replace validates next against old and stores it if the stored revision is still expect.
 func (s *Server) replace(t target, old, next api.Object, expect int64) (api.Object, error) {
-	api.SetDefaults(next)
-	m := next.GetObjectMeta()
-	if specOf(next) != specOf(old) {
-		m.Generation = old.GetObjectMeta().Generation + 1
-	}
-	if errs := api.ValidateUpdate(next, old); len(errs) > 0 {
-		return nil, api.NewInvalid(t.kind, m.Name, errs)
-	}
-	val, err := toValue(next)
+	w, err := s.prepareReplace(t, old, next, expect)
 	if err != nil {
 		return nil, err
 	}
-	kv, err := s.store.Update(t.kind.StoreKey(m.Namespace, m.Name), val, expect)
-	if err != nil {
-		return nil, storeError(err, t, m.Name)
+	return s.commit(w)
+}
+
+// write is an object validated and encoded for the store, waiting to be committed.
+type write struct {
+	t   target
+	obj api.Object
+	op  store.Op
+}
+
+// prepareReplace is replace up to the write.
+func (s *Server) prepareReplace(t target, old, next api.Object, expect int64) (write, error) {
+	api.SetDefaults(next)
+	m := next.GetObjectMeta()
+	if specChanged(t, old, next) {
+		m.Generation = old.GetObjectMeta().Generation + 1
 	}
-	return fromKV(t.kind, kv)
+	if errs := api.ValidateUpdate(next, old); len(errs) > 0 {
+		return write{}, api.NewInvalid(t.kind, m.Name, errs)
+	}
+	val, err := toValue(next)
+	if err != nil {
+		return write{}, err
+	}
+	op := store.Op{Type: store.OpUpdate, Key: t.kind.StoreKey(m.Namespace, m.Name), Value: val, ExpectRev: expect}
+	return write{t: t, obj: next, op: op}, nil
+}
+
+// commit stores one prepared write.
+func (s *Server) commit(w write) (api.Object, error) {
+	objs, errs := s.commitAll([]write{w})
+	return objs[0], errs[0]
+}
+
+// commitAll stores prepared writes together, in as few durable commits as the store makes. Each
+// succeeds or fails on its own, and sees the writes before it.
+func (s *Server) commitAll(ws []write) ([]api.Object, []error) {
+	ops := make([]store.Op, len(ws))
+	for i := range ws {
+		ops[i] = ws[i].op
+	}
+	objs, errs := make([]api.Object, len(ws)), make([]error, len(ws))
+	for i, r := range s.store.Apply(ops) {
+		if r.Err != nil {
+			errs[i] = storeError(r.Err, ws[i].t, ws[i].obj.GetObjectMeta().Name)
+			continue
+		}
+		objs[i] = stored(ws[i].obj, r.KV)
+	}
+	return objs, errs
+}
+
+// specChanged reports whether next declares something else than old: never through the status
+// subresource, always through a binding (it sets spec.nodeName, which was empty).
+func specChanged(t target, old, next api.Object) bool {
+	switch t.sub {
+	case "status":
+		return false
+	case "binding":
+		return true
+	}
+	return specOf(next) != specOf(old)
 }
 
 // carryServerFields copies what only the server sets from old into next: identity, timestamps,
@@ -88,9 +152,12 @@ func carryServerFields(next, old api.Object, keepStatus bool) {
 	}
 }
 
-// withStatus is old with obj's status.
+// withStatus is old with obj's status: a shallow copy, since old is the server's own, decoded for
+// this request, and may share its parts with next.
 func withStatus(old, obj api.Object) api.Object {
-	next := cloneObject(old)
+	v := reflect.New(reflect.TypeOf(old).Elem())
+	v.Elem().Set(reflect.ValueOf(old).Elem())
+	next := v.Interface().(api.Object)
 	copyField(next, obj, "Status")
 	next.GetObjectMeta().ResourceVersion = obj.GetObjectMeta().ResourceVersion
 	return next
@@ -105,17 +172,18 @@ func copyField(dst, src api.Object, name string) {
 	}
 }
 
-// specOf is the JSON of everything an object declares: all but metadata and status.
+// specOf is the JSON of everything an object declares: all but its type, metadata and status.
+// Two objects of one kind declare the same when their specOf are equal.
 func specOf(obj api.Object) string {
-	b, _ := json.Marshal(obj)
-	var m map[string]json.RawMessage
-	json.Unmarshal(b, &m)
-	delete(m, "metadata")
-	delete(m, "status")
-	delete(m, "apiVersion")
-	delete(m, "kind")
-	out, _ := json.Marshal(m)
-	return string(out)
+	v := reflect.New(reflect.TypeOf(obj).Elem()).Elem()
+	v.Set(reflect.ValueOf(obj).Elem())
+	for _, name := range []string{"TypeMeta", "ObjectMeta", "Status"} {
+		if f := v.FieldByName(name); f.IsValid() {
+			f.SetZero()
+		}
+	}
+	b, _ := json.Marshal(v.Addr().Interface())
+	return string(b)
 }
 
 func cloneObject(obj api.Object) api.Object {

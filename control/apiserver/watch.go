@@ -79,7 +79,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) error {
 
 // watchEvent translates a store event through the selectors.
 func (s *Server) watchEvent(k *api.Kind, f filter, ev store.Event) (api.WatchEvent, bool, error) {
-	obj, err := fromKV(k, ev.KV)
+	obj, err := s.events.object(k, ev.KV)
 	if err != nil {
 		return api.WatchEvent{}, false, err
 	}
@@ -91,7 +91,7 @@ func (s *Server) watchEvent(k *api.Kind, f filter, ev store.Event) (api.WatchEve
 		return api.WatchEvent{Type: api.Deleted, Object: obj}, now, nil
 	}
 	was := now
-	if ev.PrevValue != nil {
+	if ev.PrevValue != nil && !f.everything() {
 		prev, err := fromKV(k, store.KV{Key: ev.KV.Key, Value: ev.PrevValue, Rev: ev.KV.Rev})
 		if err == nil {
 			was = f.matches(prev)

@@ -9,13 +9,16 @@ import (
 	"time"
 
 	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/client"
 	"github.com/wk-project/wk/control/scheduler"
 )
 
 // schedulerLoop binds pending pods to nodes. It takes the queued pods in batches, decides for a
-// whole batch on one snapshot of the cache (nodes and bound pods) with the pure scheduler, and
-// commits the bindings concurrently, each a compare-and-swap on the pod's resourceVersion. A pod
-// that fits nowhere gets PodScheduled=False with the scheduler's reason and is parked until the
+// whole batch on a snapshot of the cache (nodes and bound pods) with the pure scheduler, and hands
+// the decisions to binders that commit them concurrently while the next batch is decided. The
+// snapshot is kept from batch to batch with the placements recorded in it, and rebuilt, once the
+// commits in flight have landed in the cache, when anything else changed (see snapshotCache). A
+// pod that fits nowhere gets PodScheduled=False with the scheduler's reason and is parked until the
 // cluster changes in a way that may let it fit: a node is added or changes its labels, taints,
 // readiness or capacity, or a bound pod goes away. Parked pods are also retried now and then.
 type schedulerLoop struct {
@@ -33,6 +36,10 @@ type schedulerLoop struct {
 	mu     sync.Mutex
 	parked map[string]struct{}
 	moves  uint64 // counts flushes, to tell whether one happened during a round
+
+	snaps    snapshotCache
+	work     chan commitJob // to the binders
+	inflight sync.WaitGroup // decisions handed to the binders and not committed yet
 }
 
 func newSchedulerLoop(m *Manager) *schedulerLoop {
@@ -48,6 +55,7 @@ func newSchedulerLoop(m *Manager) *schedulerLoop {
 }
 
 func (s *schedulerLoop) podChanged(old, cur api.Object) {
+	s.snaps.podChanged(old, cur)
 	if p, ok := cur.(*api.Pod); ok && isPending(p) {
 		key := keyOf(p)
 		if o, ok := old.(*api.Pod); ok && isPending(o) && s.isParked(key) && !schedulingInputsChanged(o, p) {
@@ -70,6 +78,7 @@ func schedulingInputsChanged(old, cur *api.Pod) bool {
 }
 
 func (s *schedulerLoop) nodeChanged(old, cur api.Object) {
+	s.snaps.nodeChanged(old, cur)
 	switch {
 	case cur == nil:
 	case old == nil || nodePlacementChanged(old.(*api.Node), cur.(*api.Node)):
@@ -131,51 +140,58 @@ func (s *schedulerLoop) run(ctx context.Context) {
 				s.queue.ShutDown()
 				return
 			case <-t.C:
+				s.snaps.invalidate()
 				s.flush()
 			}
 		}
 	}()
+	_, batch := s.c.(batchBinder)
+	n := s.binders
+	if batch {
+		n = min(n, batchBinders)
+	}
+	s.work = make(chan commitJob, s.batch)
+	var binders sync.WaitGroup
+	for range n {
+		binders.Go(func() { s.commitLoop(ctx, batch) })
+	}
+	defer binders.Wait()
+	defer close(s.work)
 	for {
 		keys, ok := s.queue.GetBatch(s.batch)
 		if !ok {
 			return
 		}
-		s.scheduleBatch(ctx, keys)
-		for _, k := range keys {
-			s.queue.Done(k)
-		}
+		s.scheduleBatch(keys)
 	}
 }
 
-// scheduleBatch decides for the pending pods among keys on one snapshot and commits the decisions.
-func (s *schedulerLoop) scheduleBatch(ctx context.Context, keys []string) {
+// scheduleBatch decides for the pending pods among keys and hands the decisions to the binders;
+// each key is Done once its decision is committed.
+func (s *schedulerLoop) scheduleBatch(keys []string) {
 	round := s.round()
 	var pending []*api.Pod
 	for _, k := range keys {
 		if p, ok := s.pods.GetKey(k).(*api.Pod); ok && isPending(p) {
 			pending = append(pending, p)
+		} else {
+			s.queue.Done(k)
 		}
 	}
 	if len(pending) == 0 {
 		return
 	}
 	sort.SliceStable(pending, func(i, j int) bool { return priorityOf(pending[i]) > priorityOf(pending[j]) })
-	snap := scheduler.NewSnapshot(listAs[*api.Node](s.nodes), listAs[*api.Pod](s.pods))
+	snap := s.snaps.get(func() *scheduler.Snapshot {
+		s.inflight.Wait() // a fresh snapshot must see every binding made on the old one
+		return scheduler.NewSnapshot(listAs[*api.Node](s.nodes), listAs[*api.Pod](s.pods))
+	})
 	decisions := scheduler.Schedule(snap, pending, s.now())
-	work := make(chan scheduler.Decision)
-	var wg sync.WaitGroup
-	for range min(s.binders, len(decisions)) {
-		wg.Go(func() {
-			for d := range work {
-				s.commit(ctx, d, round)
-			}
-		})
-	}
+	s.snaps.record(decisions)
+	s.inflight.Add(len(decisions))
 	for _, d := range decisions {
-		work <- d
+		s.work <- commitJob{d: d, round: round}
 	}
-	close(work)
-	wg.Wait()
 }
 
 func priorityOf(p *api.Pod) int32 {
@@ -195,13 +211,90 @@ func listAs[T api.Object](inf *Informer) []T {
 	return out
 }
 
+// commitJob is a decision for the binders, with the round it was made in.
+type commitJob struct {
+	d     scheduler.Decision
+	round uint64
+}
+
+// batchBinder is a binder that binds many pods in one call and commits them together: the API
+// server's in-process client.
+type batchBinder interface {
+	BindAll(ctx context.Context, pods []*api.Pod, nodes []string) ([]api.Object, []error)
+}
+
+// With a batchBinder, a few binders commit up to bindChunk bindings per call: whatever decisions
+// have queued up while they were busy, so that the batches grow with the load.
+const (
+	batchBinders = 4
+	bindChunk    = 256
+)
+
+// commitLoop commits decisions until the work channel closes: one at a time, or with a batchBinder
+// all that are waiting, up to bindChunk.
+func (s *schedulerLoop) commitLoop(ctx context.Context, batch bool) {
+	for j := range s.work {
+		jobs := []commitJob{j}
+	drain:
+		for batch && len(jobs) < bindChunk {
+			select {
+			case j, ok := <-s.work:
+				if !ok {
+					break drain
+				}
+				jobs = append(jobs, j)
+			default:
+				break drain
+			}
+		}
+		s.commitAll(ctx, jobs)
+		for _, j := range jobs {
+			s.queue.Done(keyOf(j.d.Pod))
+			s.inflight.Done()
+		}
+	}
+}
+
+// commitAll commits decisions: the bindings in one call when the client is a batchBinder.
+func (s *schedulerLoop) commitAll(ctx context.Context, jobs []commitJob) {
+	bb, ok := s.c.(batchBinder)
+	var pods []*api.Pod
+	var nodes []string
+	var binds []scheduler.Decision
+	for _, j := range jobs {
+		if ok && j.d.NodeName != "" {
+			pods, nodes, binds = append(pods, j.d.Pod), append(nodes, j.d.NodeName), append(binds, j.d)
+			continue
+		}
+		s.commit(ctx, j.d, j.round)
+	}
+	if len(binds) == 0 {
+		return
+	}
+	outs, errs := bb.BindAll(ctx, pods, nodes)
+	for i, d := range binds {
+		if errs[i] == nil {
+			s.bound(d.Pod, outs[i], d.NodeName)
+		}
+		s.settle(ctx, d, errs[i])
+	}
+}
+
 func (s *schedulerLoop) commit(ctx context.Context, d scheduler.Decision, round uint64) {
-	key := keyOf(d.Pod)
 	var err error
 	if d.NodeName == "" {
 		err = s.unschedulable(ctx, d, round)
 	} else {
 		err = s.bind(ctx, d.Pod, d.NodeName)
+	}
+	s.settle(ctx, d, err)
+}
+
+// settle handles the outcome of committing a decision.
+func (s *schedulerLoop) settle(ctx context.Context, d scheduler.Decision, err error) {
+	key := keyOf(d.Pod)
+	if err != nil && d.NodeName != "" {
+		s.snaps.invalidate() // the snapshot counts a placement that did not happen
 	}
 	switch {
 	case err == nil:
@@ -213,10 +306,28 @@ func (s *schedulerLoop) commit(ctx context.Context, d scheduler.Decision, round 
 	}
 }
 
-// bind sets the pod's node (a compare-and-swap on its resourceVersion) and its PodScheduled
-// condition, and records a Scheduled event. The API server keeps the stored status on an update,
-// so the condition takes a second write, unless the server set it with the binding.
+// binder is a Client that can bind a pod in one write: spec.nodeName and PodScheduled=True
+// through the pods/NAME/binding subresource, on condition that the pod still has its UID and no
+// node. *client.Client and the API server's in-process client are binders.
+type binder interface {
+	Bind(ctx context.Context, p *api.Pod, node string) (api.Object, error)
+}
+
+var _ binder = (*client.Client)(nil)
+
+// bind sets the pod's node and its PodScheduled condition, and records a Scheduled event. With a
+// binder it is one write; otherwise it is an update of the node (a compare-and-swap on the pod's
+// resourceVersion) and, since the API server keeps the stored status on an update, a second
+// write for the condition.
 func (s *schedulerLoop) bind(ctx context.Context, p *api.Pod, node string) error {
+	if b, ok := s.c.(binder); ok {
+		out, err := b.Bind(ctx, p, node)
+		if err != nil {
+			return err
+		}
+		s.bound(p, out, node)
+		return nil
+	}
 	cp := withPodCondition(p, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(s.now())})
 	cp.Spec.NodeName = node
 	out, err := s.c.Update(ctx, cp)
@@ -228,6 +339,13 @@ func (s *schedulerLoop) bind(ctx context.Context, p *api.Pod, node string) error
 	bound := out.(*api.Pod)
 	s.ev.normal(bound, "Scheduled", "Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
 	return s.markScheduled(ctx, bound)
+}
+
+// bound takes in a binding the API server made: out is p bound to node.
+func (s *schedulerLoop) bound(p *api.Pod, out api.Object, node string) {
+	s.pods.Observe(out)
+	s.queue.Forget(keyOf(p))
+	s.ev.normal(out, "Scheduled", "Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
 }
 
 // markScheduled sets PodScheduled=True on a bound pod. The node agent may write the status at the
