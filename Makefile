@@ -43,8 +43,13 @@ fuzz:
 	$(GO) test ./control/api -run '^$$' -fuzz '^FuzzDecodeManifest$$' -fuzztime $(FUZZTIME)
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./control/store/ ./bench/
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./control/store/
+	$(GO) test -run '^$$' -bench . -benchmem ./control/scheduler/
+	$(GO) test -run '^$$' -bench 'APICreate|WatchLatency' -benchtime 3000x ./bench/
+	$(GO) test -run '^$$' -bench 'ApplyToReady|PodsPerSecond' -benchtime 50x ./bench/
+	$(GO) test -run '^$$' -bench 'IdleHelloPods' -benchtime 1x ./bench/
 	./bench/startup.sh $(BIN)
+	./$(BIN) bench schedule --nodes 5000 --pods 50000
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go'))" || (gofmt -l $$(git ls-files -co --exclude-standard '*.go'); exit 1)
