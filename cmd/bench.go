@@ -61,7 +61,7 @@ NoSchedule taint on every 7th node, and is spread over 3 zones with its ReplicaS
 	f.DurationVar(&o.cfg.Heartbeat, "heartbeat", o.cfg.Heartbeat, "how often each hollow node renews its Ready condition")
 	f.StringVar(&o.cfg.Dir, "data-dir", "", "where the store lives (default: a temporary directory, removed afterwards)")
 	f.StringVarP(&o.output, "output", "o", "", "output format: json, or a table when empty")
-	f.StringVar(&o.logLevel, "log-level", "warn", "debug, info, warn or error")
+	f.StringVar(&o.logLevel, "log-level", "error", "debug, info, warn or error (warn shows the events the controllers drop under load)")
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	return c
 }

@@ -57,7 +57,9 @@ func (s *Server) createObject(t target, obj api.Object) (api.Object, error) {
 		return nil, err
 	}
 	key := t.kind.StoreKey(m.Namespace, m.Name)
+	expected := s.events.expect(t.kind, key, val, obj)
 	kv, err := s.store.Create(key, val)
+	s.events.committed(key, expected, kv.Rev)
 	if err != nil {
 		return nil, storeError(err, t, m.Name)
 	}

@@ -21,9 +21,10 @@ import (
 // not offer: BindAll and UpdateStatusAll, which commit many writes together.
 //
 // Objects passed in are copied before the server touches them, and objects returned by a call are
-// the caller's own, so neither side shares memory with the other, as over HTTP. The one exception
-// is Watch: its objects are decoded once for every watcher of the change and must be treated as
-// read-only, as informers treat what they cache.
+// the caller's own, so neither side shares memory with the other, as over HTTP. The exceptions are
+// Watch, whose objects are decoded once for every watcher of the change, and BindAll and
+// UpdateStatusAll, whose answers share their parts with those: they must be treated as read-only,
+// as informers treat what they cache.
 type Local struct{ s *Server }
 
 // Local returns an in-process client of s.
@@ -90,7 +91,8 @@ func (l *Local) UpdateStatus(ctx context.Context, obj api.Object) (api.Object, e
 
 // UpdateStatusAll is UpdateStatus of every object, with the writes committed together: in as
 // few durable commits as the store makes, instead of one each. Each succeeds or fails on its own;
-// an object named twice fails the second time with a conflict.
+// an object named twice fails the second time with a conflict. The objects answered share their
+// parts with what the watchers get: do not modify them.
 func (l *Local) UpdateStatusAll(ctx context.Context, objs []api.Object) ([]api.Object, []error) {
 	if err := ctx.Err(); err != nil {
 		return nil, repeatErr(len(objs), err)
@@ -136,7 +138,8 @@ func (l *Local) Bind(ctx context.Context, p *api.Pod, node string) (api.Object, 
 }
 
 // BindAll is Bind of pods[i] to nodes[i] for every i, with the writes committed together, as the
-// scheduler commits a round's bindings.
+// scheduler commits a round's bindings. The pods answered share their parts with what the watchers
+// get: do not modify them.
 func (l *Local) BindAll(ctx context.Context, pods []*api.Pod, nodes []string) ([]api.Object, []error) {
 	if err := ctx.Err(); err != nil {
 		return nil, repeatErr(len(pods), err)
@@ -165,7 +168,7 @@ func (l *Local) all(n int, prepare func(i int) (write, error)) ([]api.Object, []
 	if len(ws) == 0 {
 		return objs, errs
 	}
-	out, failed := l.s.commitAll(ws)
+	out, failed := l.s.commitAll(ws, true)
 	for j, i := range at {
 		objs[i], errs[i] = out[j], asStatus(failed[j])
 	}
@@ -208,6 +211,7 @@ func (l *Local) Watch(ctx context.Context, k *api.Kind, ns string, opts client.L
 			return nil, asStatus(err)
 		}
 	}
+	l.s.events.watching(k)
 	events, err := l.s.store.Watch(ctx, t.key(), from)
 	if err != nil {
 		return nil, asStatus(storeError(err, t, ""))

@@ -195,7 +195,14 @@ func TestBindingSubresource(t *testing.T) {
 
 func TestLocalBatches(t *testing.T) {
 	_, local, _ := newClients(t)
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Watched, so that the writes leave their objects to the watchers.
+	events, err := local.Watch(ctx, kind(t, "pods"), "", client.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]api.Object{}
 	var pods []*api.Pod
 	for _, name := range []string{"a", "b", "c"} {
 		out, err := local.Create(ctx, testPod(name, nil))
@@ -230,6 +237,16 @@ func TestLocalBatches(t *testing.T) {
 	if !api.IsNotFound(errs[3]) {
 		t.Errorf("status of a missing pod: %v, want NotFound", errs[3])
 	}
+	for len(seen) < len(pods) || seen["c"].(*api.Pod).Status.Phase != api.PodRunning {
+		ev := next(t, events)
+		seen[ev.Object.GetObjectMeta().Name] = ev.Object
+	}
+	for i, p := range pods {
+		got, err := local.Get(ctx, kind(t, "pods"), "default", p.Name)
+		if err != nil || !reflect.DeepEqual(got, outs[i]) || !reflect.DeepEqual(got, seen[p.Name]) {
+			t.Errorf("UpdateStatusAll answered\n%+v\nthe watch saw\n%+v\nget answers\n%+v (%v)", outs[i], seen[p.Name], got, err)
+		}
+	}
 }
 
 // TestLocalWatch checks the in-process watch: the current objects first, then the changes, the
@@ -262,6 +279,19 @@ func TestLocalWatch(t *testing.T) {
 	}
 	if e1.Object != e2.Object {
 		t.Errorf("each watcher decoded the change itself")
+	}
+	// The server keeps a copy of what it wrote for the watchers: it must be what decoding gives.
+	bound, err := local.Bind(ctx, e1.Object.(*api.Pod), "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1 = next(t, w1)
+	got, err := local.Get(ctx, pods, "default", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1.Type != api.Modified || !reflect.DeepEqual(e1.Object, got) || !reflect.DeepEqual(bound, got) {
+		t.Errorf("%s event\n%+v\nbind answered\n%+v\nget answers\n%+v", e1.Type, e1.Object, bound, got)
 	}
 }
 

@@ -105,26 +105,43 @@ func (s *Server) prepareReplace(t target, old, next api.Object, expect int64) (w
 
 // commit stores one prepared write.
 func (s *Server) commit(w write) (api.Object, error) {
-	objs, errs := s.commitAll([]write{w})
+	objs, errs := s.commitAll([]write{w}, false)
 	return objs[0], errs[0]
 }
 
 // commitAll stores prepared writes together, in as few durable commits as the store makes. Each
-// succeeds or fails on its own, and sees the writes before it.
-func (s *Server) commitAll(ws []write) ([]api.Object, []error) {
+// succeeds or fails on its own, and sees the writes before it. With shared, the objects answered
+// share their parts with what the watchers get, instead of the watchers getting a copy.
+func (s *Server) commitAll(ws []write, shared bool) ([]api.Object, []error) {
 	ops := make([]store.Op, len(ws))
-	for i := range ws {
-		ops[i] = ws[i].op
+	answers := make([]api.Object, len(ws))
+	expected := make([]*expectedWrite, len(ws))
+	for i, w := range ws {
+		ops[i], answers[i] = w.op, w.obj
+		if shared {
+			answers[i] = shallowCopy(w.obj) // before the watchers can see w.obj
+			expected[i] = s.events.expectShared(w.t.kind, w.op.Key, w.op.Value, w.obj)
+		} else {
+			expected[i] = s.events.expect(w.t.kind, w.op.Key, w.op.Value, w.obj)
+		}
 	}
 	objs, errs := make([]api.Object, len(ws)), make([]error, len(ws))
 	for i, r := range s.store.Apply(ops) {
+		s.events.committed(ops[i].Key, expected[i], r.KV.Rev)
 		if r.Err != nil {
 			errs[i] = storeError(r.Err, ws[i].t, ws[i].obj.GetObjectMeta().Name)
 			continue
 		}
-		objs[i] = stored(ws[i].obj, r.KV)
+		objs[i] = stored(answers[i], r.KV)
 	}
 	return objs, errs
+}
+
+// shallowCopy is a new object with obj's fields.
+func shallowCopy(obj api.Object) api.Object {
+	v := reflect.New(reflect.TypeOf(obj).Elem())
+	v.Elem().Set(reflect.ValueOf(obj).Elem())
+	return v.Interface().(api.Object)
 }
 
 // specChanged reports whether next declares something else than old: never through the status
@@ -155,9 +172,7 @@ func carryServerFields(next, old api.Object, keepStatus bool) {
 // withStatus is old with obj's status: a shallow copy, since old is the server's own, decoded for
 // this request, and may share its parts with next.
 func withStatus(old, obj api.Object) api.Object {
-	v := reflect.New(reflect.TypeOf(old).Elem())
-	v.Elem().Set(reflect.ValueOf(old).Elem())
-	next := v.Interface().(api.Object)
+	next := shallowCopy(old)
 	copyField(next, obj, "Status")
 	next.GetObjectMeta().ResourceVersion = obj.GetObjectMeta().ResourceVersion
 	return next

@@ -28,6 +28,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) error {
 			return err
 		}
 	}
+	s.events.watching(t.kind)
 	events, err := s.store.Watch(r.Context(), t.key(), from)
 	if err != nil {
 		return storeError(err, t, "")
