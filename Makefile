@@ -41,6 +41,7 @@ test:
 
 fuzz:
 	$(GO) test ./control/api -run '^$$' -fuzz '^FuzzDecodeManifest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./control/client -run '^$$' -fuzz '^FuzzParseJoinToken$$' -fuzztime $(FUZZTIME)
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./control/store/

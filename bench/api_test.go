@@ -25,7 +25,7 @@ func startServer(b *testing.B) *client.Client {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	b.Cleanup(func() { cancel(); <-done })
-	c, err := client.New(client.Config{Server: srv.URL(), Token: srv.AdminToken()})
+	c, err := client.New(srv.ClientConfig())
 	if err != nil {
 		b.Fatal(err)
 	}

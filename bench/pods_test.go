@@ -35,12 +35,12 @@ func startCluster(b *testing.B) *cluster {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := client.New(client.Config{Server: srv.URL(), Token: srv.AdminToken()})
+	c, err := client.New(srv.ClientConfig())
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg := node.DefaultConfig()
-	cfg.Name, cfg.DataDir, cfg.NodeToken = "bench-node", b.TempDir(), srv.JoinToken()
+	cfg.Name, cfg.DataDir, cfg.NodeToken = "bench-node", b.TempDir(), srv.NodeSecret()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -12,13 +12,25 @@ import (
 	"time"
 
 	"github.com/wk-project/wk/control"
+	"github.com/wk-project/wk/control/client"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// cluster is a real control plane on 127.0.0.1:0 that CLI commands run against.
+// cluster is a real control plane on 127.0.0.1:0 that CLI commands run against, over https with
+// the client config file it wrote.
 type cluster struct {
-	url, token string
+	config string
+}
+
+// clusterOf writes srv's admin client config to a file for the CLI.
+func clusterOf(t *testing.T, srv *control.Server) *cluster {
+	t.Helper()
+	config := filepath.Join(t.TempDir(), "config")
+	if err := client.WriteFile(config, srv.ClientConfig()); err != nil {
+		t.Fatal(err)
+	}
+	return &cluster{config: config}
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -36,7 +48,7 @@ func newCluster(t *testing.T) *cluster {
 			t.Errorf("server: %v", err)
 		}
 	})
-	return &cluster{url: srv.URL(), token: srv.AdminToken()}
+	return clusterOf(t, srv)
 }
 
 // wk runs one CLI command against the cluster, with a clock ten minutes ahead so ages print "10m".
@@ -46,7 +58,7 @@ func (c *cluster) wk(t *testing.T, stdin string, args ...string) (stdout, stderr
 	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
 	root := newRoot(&out, &errs, later)
 	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(append([]string{"--server", c.url, "--token", c.token, "--config", filepath.Join(t.TempDir(), "none")}, args...))
+	root.SetArgs(append([]string{"--config", c.config}, args...))
 	err := root.ExecuteContext(context.Background())
 	switch e := err.(type) {
 	case nil:

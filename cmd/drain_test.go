@@ -95,8 +95,8 @@ func TestCordonDrainUncordon(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	cl := &cluster{url: srv.URL(), token: srv.AdminToken()}
-	c, _ := client.New(client.Config{Server: cl.url, Token: cl.token})
+	cl := clusterOf(t, srv)
+	c, _ := client.New(srv.ClientConfig())
 	hollowNodes(t, c, "node-a", "node-b")
 
 	deploy := `apiVersion: apps/v1

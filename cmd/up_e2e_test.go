@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wk-project/wk/control/client"
 )
 
 var (
@@ -105,13 +107,21 @@ func (p *upProcess) run(t *testing.T, bin string, args ...string) string {
 }
 
 // TestUpKeepsEveryAppliedObjectAcrossKill9 applies 1,000 objects, kills wk up with SIGKILL as soon
-// as apply returns, restarts it on the same data dir and finds all of them.
+// as apply returns, restarts it on the same data dir and finds all of them, over https with the CA
+// that wk up wrote into the client config, the same before and after.
 func TestUpKeepsEveryAppliedObjectAcrossKill9(t *testing.T) {
 	bin := wkBin(t)
 	dir := t.TempDir()
 	data, config := filepath.Join(dir, "data"), filepath.Join(dir, "config")
 	up := startUp(t, bin, data, config)
 
+	cfg, err := client.LoadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cfg.Server, "https://") || len(cfg.CAData) == 0 {
+		t.Fatalf("wk up wrote server %q and %d bytes of CA data; want https and the CA", cfg.Server, len(cfg.CAData))
+	}
 	if out := up.run(t, bin, "get", "nodes"); !strings.Contains(out, "e2e-node   Ready") {
 		t.Fatalf("get nodes:\n%s", out)
 	}
@@ -131,6 +141,9 @@ func TestUpKeepsEveryAppliedObjectAcrossKill9(t *testing.T) {
 	up.kill9(t)
 
 	up = startUp(t, bin, data, config)
+	if again, err := client.LoadFile(config); err != nil || string(again.CAData) != string(cfg.CAData) {
+		t.Fatalf("after the restart the client config's CA changed (%v)", err)
+	}
 	names := strings.Fields(up.run(t, bin, "get", "configmaps", "-o", "name"))
 	if len(names) != 1000 {
 		t.Fatalf("after kill -9 and restart: %d config maps, want 1000", len(names))

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -104,13 +103,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.driver.(*wasmDriver).loadToolbox(ctx) // compile it before the first exec needs it
 		}()
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Address, "0"))
-	if err != nil {
-		return fmt.Errorf("agent API: %w", err)
-	}
-	a.apiPort = ln.Addr().(*net.TCPAddr).Port
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.serve(ctx, ln) })
+	g.Go(func() error { return a.tunnelLoop(ctx) })
 	g.Go(func() error { return a.heartbeatLoop(ctx) })
 	g.Go(func() error {
 		if err := a.waitPodCIDR(ctx); err != nil {
@@ -122,18 +116,22 @@ func (a *Agent) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// waitPodCIDR waits until the control plane has given the node its pod CIDR.
+// waitPodCIDR waits until the control plane has given the node its pod CIDR, and records it. When
+// the control plane cannot be reached, the CIDR recorded before serves, so that the recorded pods
+// can run while it is away.
 func (a *Agent) waitPodCIDR(ctx context.Context) error {
 	for {
-		obj, err := a.client.Get(ctx, a.nodes, "", a.cfg.Name)
-		if err == nil {
-			if cidr := obj.(*api.Node).Spec.PodCIDR; cidr != "" {
-				m, err := newIPAM(cidr)
-				if err != nil {
-					return err
-				}
-				a.ipam = m
-				return nil
+		cidr, err := a.readPodCIDR(ctx)
+		if err == nil && cidr != "" {
+			if err := a.recordPodCIDR(cidr); err != nil {
+				a.log.Warn("pod CIDR not recorded", "err", err)
+			}
+			return a.useIPAM(cidr)
+		}
+		if err != nil && unreachable(err) {
+			if cidr, ok := a.recordedPodCIDR(); ok {
+				a.log.Info("control plane unreachable; using the recorded pod CIDR", "cidr", cidr, "err", err)
+				return a.useIPAM(cidr)
 			}
 		}
 		if !sleepCtx(ctx, 100*time.Millisecond) {

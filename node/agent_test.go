@@ -35,12 +35,12 @@ func startNodeWith(t *testing.T, edit func(*Config)) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(client.Config{Server: srv.URL(), Token: srv.AdminToken()})
+	c, err := client.New(srv.ClientConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
-	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.JoinToken()
+	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.NodeSecret()
 	if edit != nil {
 		edit(&cfg)
 	}

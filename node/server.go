@@ -3,46 +3,88 @@ package node
 import (
 	"bufio"
 	"context"
-	"crypto/subtle"
-	"errors"
 	"fmt"
 	"io"
-	"net"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hashicorp/yamux"
 
 	"github.com/wk-project/wk/control/client"
 )
 
-// serve runs the agent's own HTTP API, which the API server calls for logs (like the kubelet's
-// port 10250): GET /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&previous=.
-func (a *Agent) serve(ctx context.Context, ln net.Listener) error {
+// The agent's own HTTP API, which the API server calls for logs and exec (like the kubelet's port
+// 10250), is served over a tunnel that the agent opens to the API server, so a node behind NAT
+// works: GET /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&previous= and
+// POST /exec/NS/POD?command=&container=. The API server authenticates the tunnel; the agent
+// listens on no port.
+
+// The delays between attempts to open the tunnel: doubling from the first to the last, back to the
+// first once a tunnel is open.
+const (
+	tunnelRetryFirst = 200 * time.Millisecond
+	tunnelRetryLast  = 5 * time.Second
+)
+
+// tunnelLoop keeps a tunnel to the API server open and serves the agent's API on the streams the
+// API server opens in it, until ctx ends.
+func (a *Agent) tunnelLoop(ctx context.Context) error {
+	h := a.handler()
+	wait := tunnelRetryFirst
+	for {
+		sess, err := a.openTunnel(ctx)
+		if err == nil {
+			a.log.Info("tunnel to the API server connected", "node", a.cfg.Name)
+			wait = tunnelRetryFirst
+			err = a.serveTunnel(ctx, sess, h)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		a.log.Warn("no tunnel to the API server", "node", a.cfg.Name, "err", err, "retry", wait)
+		if !sleepCtx(ctx, wait) {
+			return nil
+		}
+		wait = min(2*wait, tunnelRetryLast)
+	}
+}
+
+// openTunnel opens the tunnel and runs a yamux server session on it.
+func (a *Agent) openTunnel(ctx context.Context) (*yamux.Session, error) {
+	conn, err := a.client.Tunnel(ctx, a.cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := yamux.DefaultConfig()
+	cfg.KeepAliveInterval = 15 * time.Second // finds a dead API server, and keeps NAT mappings open
+	cfg.LogOutput, cfg.Logger = nil, slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)
+	sess, err := yamux.Server(conn, cfg)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open the tunnel: %w", err)
+	}
+	return sess, nil
+}
+
+// serveTunnel serves h on the streams of sess until the session or ctx ends.
+func (a *Agent) serveTunnel(ctx context.Context, sess *yamux.Session, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)}
+	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	defer stop()
+	err := hs.Serve(sess) // a session is a net.Listener of the streams the other side opens
+	hs.Close()
+	return fmt.Errorf("the tunnel closed: %w", err)
+}
+
+// handler is the agent's API.
+func (a *Agent) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", a.serveLogs)
 	mux.HandleFunc("POST /exec/{ns}/{pod}", a.serveExec)
-	hs := &http.Server{Handler: a.authorize(mux), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		hs.Close()
-	}()
-	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-func (a *Agent) authorize(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if a.cfg.NodeToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(a.cfg.NodeToken)) != 1 {
-			http.Error(w, "Unauthorized", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return mux
 }
 
 func (a *Agent) serveLogs(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wk-project/wk/control/api"
@@ -20,6 +21,7 @@ type podWorker struct {
 	dir    string
 	cancel context.CancelFunc
 	done   chan struct{}
+	remove atomic.Bool // remove the pod's folder once it stops: the pod is no longer bound here
 
 	mu         sync.Mutex
 	podIP      netip.Addr
@@ -30,6 +32,11 @@ type podWorker struct {
 	conditions map[string]api.PodCondition
 	changed    chan struct{}
 	sandbox    Sandbox // once made
+	reported   []byte  // the status last written to the API server, as JSON; nil before the first
+	serverRev  int64   // the newest revision of the pod seen on the API server (watch, list or a write)
+	serverAs   string  // the statusDigest of its status; "" before the first
+
+	rv string // the pod's resourceVersion after the last status write; the report loop's own
 }
 
 // containerState is what the worker knows of one container.
@@ -61,8 +68,16 @@ func (w *podWorker) start(ctx context.Context) {
 	}()
 }
 
-// stop kills the pod's containers and waits until they are gone.
+// stop kills the pod's containers, waits until they are gone and removes the pod's folder.
 func (w *podWorker) stop() {
+	w.remove.Store(true)
+	w.cancel()
+	<-w.done
+}
+
+// halt kills the pod's containers and waits until they are gone, keeping the pod's folder (its
+// volumes and logs) for the next agent on this data dir: the agent is stopping, not the pod.
+func (w *podWorker) halt() {
 	w.cancel()
 	<-w.done
 }
@@ -70,7 +85,11 @@ func (w *podWorker) stop() {
 func (w *podWorker) run(ctx context.Context) {
 	w.a.trackPod(w, true)
 	defer w.a.trackPod(w, false)
-	defer os.RemoveAll(w.dir)
+	defer func() {
+		if w.remove.Load() {
+			os.RemoveAll(w.dir)
+		}
+	}()
 	defer w.a.ipam.release(w.pod.UID)
 	ip, err := w.a.ipam.allocate(w.pod.UID)
 	if err != nil {

@@ -3,10 +3,8 @@ package apiserver
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/wk-project/wk/control/api"
 )
@@ -59,18 +57,14 @@ func (s *Server) boundPod(t target) (*api.Pod, error) {
 	return pod, nil
 }
 
-// proxyToNode sends a request to the agent of the pod's node and streams its answer back.
+// proxyToNode sends a request to the agent of the pod's node, through the node's tunnel, and
+// streams its answer back.
 func (s *Server) proxyToNode(w http.ResponseWriter, r *http.Request, pod *api.Pod, method, path string, q url.Values, body io.Reader) error {
-	base, err := s.nodeURL(pod.Spec.NodeName)
+	req, err := s.agentRequest(r.Context(), pod.Spec.NodeName, method, path+"?"+q.Encode(), body)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(r.Context(), method, base+path+"?"+q.Encode(), body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.cfg.JoinToken)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := tunnelTransport.RoundTrip(req)
 	if err != nil {
 		return api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s cannot be reached: %v", pod.Spec.NodeName, err)
 	}
@@ -93,27 +87,6 @@ func (s *Server) proxyToNode(w http.ResponseWriter, r *http.Request, pod *api.Po
 			return nil
 		}
 	}
-}
-
-// nodeURL is the base URL of a node agent's API, from the node's status.
-func (s *Server) nodeURL(name string) (string, error) {
-	k, _ := api.ResourceFor("nodes")
-	kv, err := s.store.Get(k.StoreKey("", name))
-	if err != nil {
-		return "", storeError(err, target{kind: k}, name)
-	}
-	obj, err := fromKV(k, kv)
-	if err != nil {
-		return "", err
-	}
-	n := obj.(*api.Node)
-	port := n.Status.DaemonEndpoints.KubeletEndpoint.Port
-	for _, a := range n.Status.Addresses {
-		if a.Type == api.NodeInternalIP && port != 0 {
-			return "http://" + net.JoinHostPort(a.Address, strconv.Itoa(int(port))), nil
-		}
-	}
-	return "", api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s has not reported its address yet", name)
 }
 
 func containerNames(p *api.Pod) []string {

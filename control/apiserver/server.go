@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -25,6 +26,9 @@ type Config struct {
 	MaxBlobBytes    int64  // wasm modules; default 256 MiB
 	Logger          *slog.Logger
 	Version         string
+	// TLS, when set, makes Run serve TLS with its certificates. HTTP/1.1 only: exec streams
+	// and the nodes' tunnels are HTTP/1.1 connections.
+	TLS *tls.Config
 }
 
 // DefaultConfig returns the defaults.
@@ -47,6 +51,8 @@ type Server struct {
 
 	nodeMu sync.Mutex // serializes node creation, for pod CIDR assignment
 	events decodedEvents
+
+	tunnels tunnels // the node agents' connections, for logs and exec
 }
 
 // New returns a server over st.
@@ -73,6 +79,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /livez", health)
 	s.mux.Handle("GET /version", s.auth(http.HandlerFunc(s.serveVersion)))
 	s.mux.Handle("/api/", s.auth(http.HandlerFunc(s.serveResource)))
+	s.mux.Handle("GET /api/v1/nodes/{name}/tunnel", s.auth(http.HandlerFunc(s.serveTunnel)))
 	s.mux.Handle("/apis/", s.auth(http.HandlerFunc(s.serveResource)))
 	s.mux.Handle("/wk/v1/blobs/", s.auth(http.HandlerFunc(s.serveBlob)))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +100,14 @@ func (s *Server) Listen() error {
 	return nil
 }
 
+// Close closes the listener of a server that will not Run.
+func (s *Server) Close() error {
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Close()
+}
+
 // Addr is the bound address, after Listen.
 func (s *Server) Addr() string {
 	if s.ln == nil {
@@ -109,8 +124,16 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	hs.RegisterOnShutdown(s.tunnels.closeAll) // Shutdown leaves hijacked connections open
+	serve := func() error { return hs.Serve(s.ln) }
+	if s.cfg.TLS != nil {
+		hs.TLSConfig = s.cfg.TLS
+		hs.Protocols = new(http.Protocols)
+		hs.Protocols.SetHTTP1(true)
+		serve = func() error { return hs.ServeTLS(s.ln, "", "") }
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(s.ln) }()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		return err

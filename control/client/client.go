@@ -4,8 +4,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,9 +18,15 @@ import (
 
 // Config says where the API server is and how to authenticate.
 type Config struct {
-	Server string // "http://127.0.0.1:6443" or https://...
+	Server string // "https://127.0.0.1:6443"; http:// for a server without TLS
 	Token  string
-	CAData []byte // PEM; verifies an https server
+	// CAData (PEM) verifies an https server as any TLS client does, host name included. Without
+	// it and without CAHash, the system's roots do.
+	CAData []byte
+	// CAHash ("sha256:" and 64 hex digits, as a join token carries it) pins the server's CA: the
+	// server's chain must hold the certificate of that hash, and it must have signed the server's
+	// certificate for serving. CAData is then not consulted.
+	CAHash string
 }
 
 // Client talks to one API server.
@@ -42,14 +46,13 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server %q: must be an http:// or https:// URL", cfg.Server)
 	}
+	if cfg.CAHash != "" && u.Scheme != "https" {
+		return nil, fmt.Errorf("server %q: a CA hash needs an https:// URL", cfg.Server)
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 128
-	if len(cfg.CAData) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(cfg.CAData) {
-			return nil, errors.New("the certificate authority data holds no PEM certificate")
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if tr.TLSClientConfig, err = tlsConfig(cfg); err != nil {
+		return nil, err
 	}
 	return &Client{
 		base:   strings.TrimRight(cfg.Server, "/"),

@@ -35,20 +35,34 @@ func (nl *nodeLifecycle) markPodsNotReady(ctx context.Context, n *api.Node, now 
 }
 
 // silent reports whether the node missed its heartbeats or was declared dead since the last one.
+// The grace period runs from when this controller first saw the node's latest heartbeat, not from
+// the heartbeat's own time: a controller that starts (or comes back after the control plane was
+// away) gives every node a full grace period to report before it calls it silent.
 func (nl *nodeLifecycle) silent(n *api.Node, now time.Time) bool {
-	last := n.CreationTimestamp.Time
-	ready := n.Condition(api.NodeReady)
-	if ready != nil && ready.LastHeartbeatTime.After(last) {
-		last = ready.LastHeartbeatTime.Time
-	}
+	last := lastHeartbeat(n)
 	nl.mu.Lock()
+	defer nl.mu.Unlock()
+	h, seen := nl.health[n.Name]
+	if !seen || !h.heartbeat.Equal(last) {
+		h = nodeHealth{heartbeat: last, probe: now}
+		nl.health[n.Name] = h
+	}
 	deadAt, dead := nl.dead[n.Name]
 	if dead && last.After(deadAt) {
 		delete(nl.dead, n.Name)
 		dead = false
 	}
-	nl.mu.Unlock()
-	return dead || now.Sub(last) > nl.grace
+	return dead || now.Sub(h.probe) > nl.grace
+}
+
+// lastHeartbeat is the node's latest heartbeat by its own clock: its Ready condition's, or its
+// creation for a node that has not reported yet.
+func lastHeartbeat(n *api.Node) time.Time {
+	last := n.CreationTimestamp.Time
+	if r := n.Condition(api.NodeReady); r != nil && r.LastHeartbeatTime.After(last) {
+		last = r.LastHeartbeatTime.Time
+	}
+	return last
 }
 
 // markUnknown sets every condition of a silent node to Unknown, as Kubernetes does.
@@ -133,8 +147,9 @@ func (nl *nodeLifecycle) evictionTime(n *api.Node, taints []*api.Taint, p *api.P
 	return at, ok
 }
 
-// taintStart is when a taint was put on the node: when this controller saw it first, which is
-// precise, or else its timeAdded.
+// taintStart is when this controller first saw a taint on the node (or put it there). As in
+// Kubernetes' taint manager, a taint found at start, after the control plane was away, counts
+// from then, not from its timeAdded: the nodes get the time to report again before their pods go.
 func (nl *nodeLifecycle) taintStart(n *api.Node, t *api.Taint) time.Time {
 	nl.mu.Lock()
 	at, ok := nl.taintAt[n.Name][t.Key]
@@ -143,9 +158,6 @@ func (nl *nodeLifecycle) taintStart(n *api.Node, t *api.Taint) time.Time {
 		return at
 	}
 	at = nl.now()
-	if t.TimeAdded != nil && !t.TimeAdded.IsZero() {
-		at = t.TimeAdded.Time
-	}
 	nl.rememberTaint(n.Name, t.Key, at)
 	return at
 }
@@ -181,6 +193,7 @@ func (nl *nodeLifecycle) forgetTaints(n *api.Node, current []*api.Taint) {
 // that it does not.
 func (nl *nodeLifecycle) nodeGone(ctx context.Context, name string) error {
 	nl.mu.Lock()
+	delete(nl.health, name)
 	delete(nl.dead, name)
 	delete(nl.taintAt, name)
 	nl.mu.Unlock()

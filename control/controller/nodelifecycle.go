@@ -10,7 +10,7 @@ import (
 )
 
 // nodeLifecycle watches node heartbeats: a node whose Ready condition was not renewed within the
-// grace period (or that gossip declared dead) becomes Ready=Unknown with the NoExecute taint
+// grace period of this controller's clock (or that gossip declared dead) becomes Ready=Unknown with the NoExecute taint
 // node.kubernetes.io/unreachable, a node that reports Ready=False gets node.kubernetes.io/not-ready,
 // and the pods on a node with a NoExecute taint are evicted once they have stayed the eviction
 // timeout (or their toleration's tolerationSeconds). A node that reports Ready again loses the
@@ -27,15 +27,25 @@ type nodeLifecycle struct {
 	period time.Duration
 
 	mu      sync.Mutex
+	health  map[string]nodeHealth           // node -> its last heartbeat and when this controller saw it
 	dead    map[string]time.Time            // MarkNodeDead: dead until a heartbeat after this time
 	taintAt map[string]map[string]time.Time // node -> taint key -> when this controller first saw it
+}
+
+// nodeHealth is what the controller last saw of a node's heartbeat: its value, and the time on the
+// controller's own clock when that value was first seen (Kubernetes' probe timestamp). Silence is
+// measured from probe, so neither a skewed node clock nor a control plane that was away makes a
+// node look silent.
+type nodeHealth struct {
+	heartbeat time.Time
+	probe     time.Time
 }
 
 func newNodeLifecycle(m *Manager) *nodeLifecycle {
 	nl := &nodeLifecycle{
 		c: m.c, nodes: m.nodes, pods: m.pods, ev: m.events, now: m.cfg.Now,
 		grace: m.cfg.NodeMonitorGracePeriod, evict: m.cfg.PodEvictionTimeout, period: m.cfg.NodeMonitorPeriod,
-		dead: map[string]time.Time{}, taintAt: map[string]map[string]time.Time{},
+		health: map[string]nodeHealth{}, dead: map[string]time.Time{}, taintAt: map[string]map[string]time.Time{},
 	}
 	nl.loop = newLoop("nodelifecycle", m.log, nl.sync)
 	m.nodes.AddHandler(func(old, cur api.Object) { nl.enqueue(either(old, cur)) })

@@ -1,12 +1,16 @@
 package controller
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/client"
 )
 
 // fakeClock is a clock the test moves.
@@ -165,4 +169,109 @@ func podNames(pods []*api.Pod) string {
 		s += p.Name
 	}
 	return s
+}
+
+// TestRestartedManagerGivesNodesAGracePeriod: a control plane that comes back after a minute away
+// finds every heartbeat a minute old. It must not call the nodes silent at once (and evict every
+// pod), but give each the grace period, on its own clock, to report again.
+func TestRestartedManagerGivesNodesAGracePeriod(t *testing.T) {
+	clock := &fakeClock{now: time.Now()}
+	cfg := DefaultConfig()
+	cfg.Now, cfg.NodeMonitorPeriod = clock.Now, 20*time.Millisecond
+	c := newServer(t)
+	f := &farm{t: t, c: c, now: clock.Now, nodes: map[string]*hollowNode{}, resync: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { f.run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	stop := runManager(t, c, cfg)
+	cl := &cluster{t: t, c: c, nodes: f, ctx: ctx}
+
+	f.addNode("node0", nil)
+	f.addNode("node1", nil)
+	cl.create(newDeployment("web", 2, "web:v1"))
+	cl.waitReady("app=web", 2, "web:v1", 10*time.Second)
+	before := cl.pods("app=web")
+	onNode := map[string]string{}
+	for _, p := range before {
+		onNode[p.Spec.NodeName] = p.Name
+	}
+	if len(onNode) != 2 {
+		t.Fatalf("want one pod per node, got %v", onNode)
+	}
+
+	// The control plane goes away for a minute; no heartbeat lands meanwhile.
+	stop()
+	f.setAlive("node0", false)
+	f.setAlive("node1", false)
+	clock.step(time.Minute)
+	restart := clock.Now()
+	runManager(t, c, cfg)
+
+	// Within the grace period after the restart, nothing changes although every heartbeat is old.
+	for clock.Now().Sub(restart) < cfg.NodeMonitorGracePeriod-time.Second {
+		time.Sleep(100 * time.Millisecond)
+		for _, name := range []string{"node0", "node1"} {
+			n := cl.get(nodeKind, name).(*api.Node)
+			if r := n.Condition(api.NodeReady); r.Status != api.ConditionTrue || len(n.Spec.Taints) > 0 {
+				t.Fatalf("%v after the restart, %s is %s with taints %v", clock.Now().Sub(restart), name, r.Status, n.Spec.Taints)
+			}
+		}
+		if got := podNames(cl.pods("app=web")); got != podNames(before) {
+			t.Fatalf("%v after the restart, pods %s, want %s", clock.Now().Sub(restart), got, podNames(before))
+		}
+		clock.step(time.Second)
+	}
+
+	// node0 reports again; node1 stays silent and, a grace period after the restart, is unreachable.
+	f.setAlive("node0", true)
+	clock.stepUntil(t, "node1 to be unreachable", func() (bool, string) {
+		n := cl.get(nodeKind, "node1").(*api.Node)
+		r := n.Condition(api.NodeReady)
+		return r.Status == api.ConditionUnknown && hasTaint(n, taintUnreachable), fmt.Sprintf("ready %s, taints %v", r.Status, n.Spec.Taints)
+	})
+	if d := clock.Now().Sub(restart); d <= cfg.NodeMonitorGracePeriod || d > cfg.NodeMonitorGracePeriod+3*time.Second {
+		t.Errorf("node1 unreachable %v after the restart, want just after the grace period %v", d, cfg.NodeMonitorGracePeriod)
+	}
+	clock.stepUntil(t, "node1's pod to be replaced", func() (bool, string) {
+		pods := cl.pods("app=web")
+		for _, p := range pods {
+			if p.Name == onNode["node1"] {
+				return false, "still there: " + p.Name
+			}
+		}
+		return len(pods) == 2, podNames(pods)
+	})
+	n := cl.get(nodeKind, "node0").(*api.Node)
+	if r := n.Condition(api.NodeReady); r.Status != api.ConditionTrue || len(n.Spec.Taints) > 0 {
+		t.Errorf("node0 is %s with taints %v", r.Status, n.Spec.Taints)
+	}
+	if !strings.Contains(podNames(cl.pods("app=web")), onNode["node0"]) {
+		t.Errorf("node0's pod %s was evicted", onNode["node0"])
+	}
+}
+
+// runManager runs a Manager on c until the returned stop (or the test's end).
+func runManager(t *testing.T, c *client.Client, cfg Config) (stop func()) {
+	t.Helper()
+	log := &testLog{t: t}
+	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := New(cfg, c).Run(ctx); err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			log.close()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }

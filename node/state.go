@@ -1,0 +1,174 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/wk-project/wk/control/api"
+)
+
+// The agent's record of its assignment, under DATA/state, so that an agent that starts while the
+// control plane is away can run what it was told to run: node.json holds the node's pod CIDR,
+// pods.json the pods bound to the node that it should run. Each file is rewritten whole, atomically
+// (a temporary file renamed over it), and only when what it records changes.
+
+// nodeRecord is the content of node.json.
+type nodeRecord struct {
+	Node    string `json:"node"`
+	PodCIDR string `json:"podCIDR"`
+}
+
+// podsRecord is the content of pods.json.
+type podsRecord struct {
+	Node string     `json:"node"`
+	Pods []*api.Pod `json:"pods"`
+}
+
+func (a *Agent) readPodCIDR(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, firstListTimeout)
+	defer cancel()
+	obj, err := a.client.Get(ctx, a.nodes, "", a.cfg.Name)
+	if err != nil {
+		return "", err
+	}
+	return obj.(*api.Node).Spec.PodCIDR, nil
+}
+
+func (a *Agent) useIPAM(cidr string) error {
+	m, err := newIPAM(cidr)
+	if err != nil {
+		return err
+	}
+	a.ipam = m
+	return nil
+}
+
+// unreachable reports whether err says that the API server did not answer, rather than what it
+// answered: a network error, a timeout, or a 5xx from something in between.
+func unreachable(err error) bool {
+	var se *api.StatusError
+	return !errors.As(err, &se) || se.Status.Code >= 500
+}
+
+func (a *Agent) statePath(name string) string {
+	return filepath.Join(a.cfg.DataDir, "state", name)
+}
+
+// recordPodCIDR records the node's pod CIDR, unless it is recorded already.
+func (a *Agent) recordPodCIDR(cidr string) error {
+	if got, ok := a.recordedPodCIDR(); ok && got == cidr {
+		return nil
+	}
+	b, err := json.Marshal(nodeRecord{Node: a.cfg.Name, PodCIDR: cidr})
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(a.statePath("node.json"), b); err != nil {
+		return fmt.Errorf("record pod CIDR: %w", err)
+	}
+	return nil
+}
+
+// recordedPodCIDR is the pod CIDR recorded for this node, if any.
+func (a *Agent) recordedPodCIDR() (string, bool) {
+	var rec nodeRecord
+	b, err := os.ReadFile(a.statePath("node.json"))
+	if err != nil || json.Unmarshal(b, &rec) != nil || rec.Node != a.cfg.Name || rec.PodCIDR == "" {
+		return "", false
+	}
+	return rec.PodCIDR, true
+}
+
+// podRecorder keeps pods.json equal to the pods the agent should run.
+type podRecorder struct {
+	path string
+	node string
+	last []byte // what pods.json holds
+}
+
+func (a *Agent) newPodRecorder() *podRecorder {
+	return &podRecorder{path: a.statePath("pods.json"), node: a.cfg.Name}
+}
+
+// save records the pods of desired that diffPods would run, if they differ from the record.
+// A pod is recorded without its status and resourceVersion, so that status writes do not
+// rewrite the file.
+func (r *podRecorder) save(desired map[string]*api.Pod) error {
+	rec := podsRecord{Node: r.node, Pods: []*api.Pod{}}
+	for _, p := range desired {
+		if !runnable(p) {
+			continue
+		}
+		cp := *p
+		cp.ResourceVersion, cp.Status = "", api.PodStatus{}
+		rec.Pods = append(rec.Pods, &cp)
+	}
+	slices.SortFunc(rec.Pods, func(x, y *api.Pod) int { return strings.Compare(x.UID, y.UID) })
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(b, r.last) {
+		return nil
+	}
+	if err := writeFileAtomic(r.path, b); err != nil {
+		return fmt.Errorf("record pods: %w", err)
+	}
+	r.last = b
+	return nil
+}
+
+// load reads the recorded pods by UID; none when nothing is recorded for this node.
+func (r *podRecorder) load() (map[string]*api.Pod, error) {
+	pods := map[string]*api.Pod{}
+	b, err := os.ReadFile(r.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return pods, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read recorded pods: %w", err)
+	}
+	var rec podsRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("read recorded pods %s: %w", r.path, err)
+	}
+	if rec.Node != r.node {
+		return pods, nil
+	}
+	for _, p := range rec.Pods {
+		if p.UID != "" && p.Spec.NodeName == r.node {
+			pods[p.UID] = p
+		}
+	}
+	r.last = b
+	return pods, nil
+}
+
+// runnable reports whether diffPods would run the pod: it is not being deleted and has not ended.
+func runnable(p *api.Pod) bool {
+	return p.DeletionTimestamp == nil && p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed
+}
+
+// removeOrphanPodDirs removes the folders of pods that no worker runs: those a previous agent
+// left for pods deleted since.
+func (a *Agent) removeOrphanPodDirs(workers map[string]*podWorker) {
+	root := filepath.Join(a.cfg.DataDir, "pods")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if _, ok := workers[e.Name()]; !ok && e.IsDir() {
+			if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+				a.log.Warn("remove folder of a pod gone", "uid", e.Name(), "err", err)
+			}
+		}
+	}
+}
