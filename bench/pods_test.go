@@ -40,7 +40,7 @@ func startCluster(b *testing.B) *cluster {
 		b.Fatal(err)
 	}
 	cfg := node.DefaultConfig()
-	cfg.Name, cfg.DataDir, cfg.NodeToken = "bench-node", b.TempDir(), srv.NodeSecret()
+	cfg.Name, cfg.DataDir = "bench-node", b.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)

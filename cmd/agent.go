@@ -141,7 +141,7 @@ func runAgent(ctx context.Context, g *globals, o agentOptions) error {
 		log.Info("joined the cluster", "node", o.name, "api", apiURL, "gossip", gs.Addr())
 		ncfg := node.DefaultConfig()
 		ncfg.Name, ncfg.Address, ncfg.DataDir, ncfg.Labels = o.name, o.advertise, o.dataDir, o.labels
-		ncfg.NodeToken, ncfg.Version, ncfg.Logger = tok.Secret, Version, log.With("component", "agent")
+		ncfg.Version, ncfg.Logger = Version, log.With("component", "agent")
 		ncfg.Toolbox, _ = toolbox.Wasm()
 		return node.New(ncfg, c).Run(ctx)
 	})

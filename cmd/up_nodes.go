@@ -35,7 +35,7 @@ func runExtraNode(ctx context.Context, log *slog.Logger, n extraNode, join, toke
 		return fmt.Errorf("find wk's own binary: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, self, "agent", "--join", join, "--token", token, "--name", n.name,
-		"--data-dir", n.dataDir, "--gossip-addr", n.addr+":0", "--advertise-addr", n.addr, "--log-level", logLevel)
+		"--data-dir", n.dataDir, "--gossip-addr", n.addr+":"+defaultGossipPort, "--advertise-addr", n.addr, "--log-level", logLevel)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = childProcAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }

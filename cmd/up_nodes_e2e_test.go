@@ -67,7 +67,6 @@ func startCluster(t *testing.T, bin, dir string, n int) (*upCluster, time.Durati
 	return nil, 0
 }
 
-
 // podsByNode is the Running pods of app=hello per node.
 func (c *upCluster) podsByNode(t *testing.T, bin string) map[string]int {
 	t.Helper()
@@ -102,13 +101,19 @@ func (c *upCluster) nodeReady(t *testing.T, bin string) map[string]string {
 	var list struct {
 		Items []struct {
 			Metadata struct{ Name string }
-			Status   struct{ Conditions []struct{ Type, Status string } }
+			Status   struct {
+				Conditions []struct{ Type, Status string }
+			}
 		}
 	}
-	if err := json.Unmarshal([]byte(c.run(t, bin, "get", "nodes", "-o", "json")), &list); err != nil {
+	out := map[string]string{}
+	b, err := exec.Command(bin, "--config", c.config, "get", "nodes", "-o", "json").Output()
+	if err != nil { // the server may be starting
+		return out
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
 	for _, n := range list.Items {
 		for _, cd := range n.Status.Conditions {
 			if cd.Type == "Ready" {

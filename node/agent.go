@@ -24,9 +24,8 @@ import (
 // Config configures an agent.
 type Config struct {
 	Name      string
-	Address   string // InternalIP reported for the node; the agent's API listens here
+	Address   string // InternalIP reported for the node
 	DataDir   string // pods' volumes and logs, the module cache
-	NodeToken string // what the API server presents to the agent's API
 	Labels    map[string]string
 	Heartbeat time.Duration
 	Version   string
@@ -42,14 +41,13 @@ func DefaultConfig() Config {
 
 // Agent is a running node agent.
 type Agent struct {
-	cfg     Config
-	client  *client.Client
-	log     *slog.Logger
-	nodes   *api.Kind
-	kinds   kinds
-	driver  Driver
-	ipam    *ipam
-	apiPort int
+	cfg    Config
+	client *client.Client
+	log    *slog.Logger
+	nodes  *api.Kind
+	kinds  kinds
+	driver Driver
+	ipam   *ipam
 
 	mu      sync.Mutex
 	running map[string]*podWorker // "ns/name" -> worker, for the pods running here
@@ -103,14 +101,14 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.driver.(*wasmDriver).loadToolbox(ctx) // compile it before the first exec needs it
 		}()
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.tunnelLoop(ctx) })
-	g.Go(func() error { return a.heartbeatLoop(ctx) })
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.tunnelLoop(gctx) })
+	g.Go(func() error { return a.heartbeatLoop(gctx) })
 	g.Go(func() error {
-		if err := a.waitPodCIDR(ctx); err != nil {
+		if err := a.waitPodCIDR(gctx); err != nil {
 			return nil
 		}
-		a.syncPods(ctx)
+		a.syncPods(gctx)
 		return nil
 	})
 	return g.Wait()
@@ -213,6 +211,7 @@ func (a *Agent) labels() map[string]string {
 		"kubernetes.io/hostname": a.cfg.Name,
 		"kubernetes.io/arch":     runtime.GOARCH,
 		"kubernetes.io/os":       runtime.GOOS,
+		"wk.io/runtime-wasm":     "true",
 	}
 	for k, v := range a.cfg.Labels {
 		l[k] = v
@@ -236,7 +235,6 @@ func (a *Agent) heartbeat(ctx context.Context) error {
 		KubeletVersion: a.cfg.Version, ContainerRuntimeVersion: "wasm://wazero",
 		OSImage: osImage(), KernelVersion: kernelVersion(),
 	}
-	n.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(a.apiPort)
 	setReady(n, now)
 	if _, err := a.client.UpdateStatus(ctx, n); err != nil {
 		return fmt.Errorf("report node %s: %w", a.cfg.Name, err)

@@ -40,7 +40,7 @@ func startNodeWith(t *testing.T, edit func(*Config)) *testNode {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
-	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.NodeSecret()
+	cfg.Name, cfg.DataDir = "node-a", t.TempDir()
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -56,7 +56,7 @@ func startLinkedNode(t *testing.T) *linkedNode {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
 	cfg := DefaultConfig()
-	cfg.Name, cfg.DataDir, cfg.NodeToken = "node-a", t.TempDir(), srv.NodeSecret()
+	cfg.Name, cfg.DataDir = "node-a", t.TempDir()
 	cfg.Heartbeat = 500 * time.Millisecond
 	log := &testWriter{t: t}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelInfo}))

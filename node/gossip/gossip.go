@@ -117,13 +117,11 @@ func newGossip(cfg Config, opts options) (*Gossip, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := cfg.Logger
+	logger, stdlog := cfg.Logger, log.New(io.Discard, "", 0)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
-	}
-	stdlog := slog.NewLogLogger(logger.Handler(), slog.LevelDebug)
-	if cfg.Logger == nil {
-		stdlog = log.New(io.Discard, "", 0)
+	} else {
+		stdlog = slog.NewLogLogger(logger.Handler(), slog.LevelDebug)
 	}
 
 	nt, err := listen(bindHost, bindPort, stdlog)
@@ -183,6 +181,7 @@ func withDefaults(cfg Config) Config {
 		cfg.SuspicionMaxTimeoutMult = def.SuspicionMaxTimeoutMult
 	}
 	cfg.Join = slices.Clone(cfg.Join)
+	cfg.Key = slices.Clone(cfg.Key)
 	return cfg
 }
 

@@ -1,5 +1,5 @@
-// Command hello is the sample app of wk's tutorial: an HTTP server on port 9876 that answers
-// /health and greets with its pod's name. Build: GOOS=wasip1 GOARCH=wasm go build. Built for the
+// Command hello is the sample app of wk's tutorial: an HTTP server on port 9876 (or $PORT) that
+// answers /health and greets with its pod's name. Build: GOOS=wasip1 GOARCH=wasm go build. Built for the
 // host instead, it listens on :9876 itself, so the same program can be measured natively.
 package main
 
@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strconv"
 )
 
 func main() {
@@ -15,7 +16,11 @@ func main() {
 	if h := os.Getenv("HOSTNAME"); h != "" {
 		host = h
 	}
-	ln, err := listen(9876)
+	port := 9876
+	if p, err := strconv.Atoi(os.Getenv("PORT")); err == nil {
+		port = p
+	}
+	ln, err := listen(port)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -27,6 +32,6 @@ func main() {
 		log.Printf("%s %s from %s", r.Method, r.URL.Path, r.RemoteAddr)
 		fmt.Fprintf(w, "Hello from %s\n", host)
 	})
-	log.Printf("hello listening on :9876 in pod %s", host)
+	log.Printf("hello listening on :%d in pod %s", port, host)
 	log.Fatal(http.Serve(ln, mux))
 }
