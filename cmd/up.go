@@ -122,7 +122,7 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	ncfg := node.DefaultConfig()
 	ncfg.Name, ncfg.Version, ncfg.Logger = o.nodeName, Version, log.With("component", "agent")
 	ncfg.DataDir = filepath.Join(o.dataDir, "agent")
-	ncfg.Labels = map[string]string{"node-role.kubernetes.io/control-plane": ""}
+	ncfg.Labels = map[string]string{controlPlaneRole: ""}
 	ncfg.Toolbox, _ = toolbox.Wasm()
 	agent := node.New(ncfg, c)
 	log.Info("starting wk", "version", Version, "api", srv.URL(), "gossip", gs.Addr(), "data-dir", o.dataDir, "nodes", o.nodes)

@@ -151,6 +151,13 @@ func TestUpNodes(t *testing.T) {
 		t.Fatalf("get nodes -o wide:\n%s", out)
 	}
 
+	if ip := strings.TrimSpace(c.run(t, bin, "ip")); ip != "127.0.0.1" {
+		t.Errorf("wk ip = %q, want the control-plane node's 127.0.0.1", ip)
+	}
+	if ip := strings.TrimSpace(c.run(t, bin, "ip", "e2e-m02")); ip != "127.0.0.2" {
+		t.Errorf("wk ip e2e-m02 = %q, want 127.0.0.2", ip)
+	}
+
 	os.WriteFile(filepath.Join(dir, "hello.wasm"), build.Go(t, "samples/hello"), 0o644)
 	manifest, _ := os.ReadFile(filepath.Join("..", "samples", "hello", "hello.yaml"))
 	os.WriteFile(filepath.Join(dir, "hello.yaml"), []byte(strings.Replace(string(manifest), "replicas: 2", "replicas: 6", 1)), 0o644)
