@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"fmt"
+	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,7 +80,7 @@ var tables = map[string]columns{
 		wide: []string{"SELECTOR"},
 		row: func(o api.Object, now time.Time) ([]string, []string) {
 			s := o.(*api.Service)
-			return []string{s.Name, s.Spec.Type, orNone(s.Spec.ClusterIP), orNone(strings.Join(s.Spec.ExternalIPs, ",")), servicePorts(s), age(now, s.CreationTimestamp)},
+			return []string{s.Name, s.Spec.Type, orNone(s.Spec.ClusterIP), serviceExternalIP(s), servicePorts(s), age(now, s.CreationTimestamp)},
 				[]string{orNone(joinMap(s.Spec.Selector))}
 		},
 	},
@@ -222,19 +224,54 @@ func servicePorts(s *api.Service) string {
 	return orNone(strings.Join(parts, ","))
 }
 
+// endpointsString is the ENDPOINTS column of kubectl get endpoints: the ready addresses with
+// each port, at most three, then how many more.
 func endpointsString(e *api.Endpoints) string {
-	var parts []string
+	const max = 3
+	var list []string
+	count := 0
+	add := func(s string) {
+		count++
+		if len(list) < max {
+			list = append(list, s)
+		}
+	}
 	for _, s := range e.Subsets {
-		for _, a := range s.Addresses {
-			for _, p := range s.Ports {
-				parts = append(parts, fmt.Sprintf("%s:%d", a.IP, p.Port))
+		if len(s.Ports) == 0 {
+			for _, a := range s.Addresses {
+				add(a.IP)
+			}
+			continue
+		}
+		for _, p := range s.Ports {
+			for _, a := range s.Addresses {
+				add(net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
 			}
 		}
 	}
-	if len(parts) > 3 {
-		return strings.Join(parts[:3], ",") + fmt.Sprintf(" + %d more...", len(parts)-3)
+	out := orNone(strings.Join(list, ","))
+	if count > max {
+		out += fmt.Sprintf(" + %d more...", count-max)
 	}
-	return orNone(strings.Join(parts, ","))
+	return out
+}
+
+// serviceExternalIP is the EXTERNAL-IP column of kubectl get services.
+func serviceExternalIP(s *api.Service) string {
+	switch s.Spec.Type {
+	case api.ServiceTypeExternalName:
+		return s.Spec.ExternalName
+	case api.ServiceTypeLoadBalancer:
+		ips := slices.Clone(s.Spec.ExternalIPs)
+		for _, in := range s.Status.LoadBalancer.Ingress {
+			ips = append(ips, in.IP+in.Hostname)
+		}
+		if len(ips) == 0 {
+			return "<pending>"
+		}
+		return strings.Join(ips, ",")
+	}
+	return orNone(strings.Join(s.Spec.ExternalIPs, ","))
 }
 
 // podStatus is the STATUS column of kubectl get pods.

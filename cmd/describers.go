@@ -75,6 +75,9 @@ var describers = map[string]func(d *describer, obj api.Object){
 		d.line(0, "Selector:", orNone(joinMap(s.Spec.Selector)))
 		d.line(0, "Type:", s.Spec.Type)
 		d.line(0, "IP:", orNone(s.Spec.ClusterIP))
+		if len(s.Spec.ClusterIPs) > 0 {
+			d.line(0, "IPs:", strings.Join(s.Spec.ClusterIPs, ","))
+		}
 		for _, p := range s.Spec.Ports {
 			name := orUnset(p.Name)
 			d.line(0, "Port:", fmt.Sprintf("%s  %d/%s", name, p.Port, p.Protocol))
@@ -84,6 +87,9 @@ var describers = map[string]func(d *describer, obj api.Object){
 			}
 		}
 		d.line(0, "Session Affinity:", s.Spec.SessionAffinity)
+		if s.Spec.ExternalTrafficPolicy != "" {
+			d.line(0, "External Traffic Policy:", s.Spec.ExternalTrafficPolicy)
+		}
 	},
 	"Ingress": func(d *describer, obj api.Object) {
 		in := obj.(*api.Ingress)

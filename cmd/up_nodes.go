@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,8 +35,12 @@ func runExtraNode(ctx context.Context, log *slog.Logger, n extraNode, join, toke
 	if err != nil {
 		return fmt.Errorf("find wk's own binary: %w", err)
 	}
+	// Each agent's gossip port is wk up's own, on the agent's address: stable while wk up runs
+	// (memberlist refuses a member back on another address for a while), and free of clashes
+	// with another wk up on the same machine.
+	_, port, _ := net.SplitHostPort(join)
 	cmd := exec.CommandContext(ctx, self, "agent", "--join", join, "--token", token, "--name", n.name,
-		"--data-dir", n.dataDir, "--gossip-addr", n.addr+":"+defaultGossipPort, "--advertise-addr", n.addr, "--log-level", logLevel)
+		"--data-dir", n.dataDir, "--gossip-addr", net.JoinHostPort(n.addr, port), "--advertise-addr", n.addr, "--log-level", logLevel)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = childProcAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }

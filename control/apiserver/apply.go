@@ -175,8 +175,18 @@ func keepServiceAddresses(next, old api.Object) {
 		return
 	}
 	o := old.(*api.Service)
-	if n.Spec.ClusterIP == "" {
+	if n.Spec.Type == api.ServiceTypeExternalName {
+		return
+	}
+	switch {
+	case n.Spec.ClusterIP != "":
+	case len(n.Spec.ClusterIPs) > 0:
+		n.Spec.ClusterIP = n.Spec.ClusterIPs[0]
+	default:
 		n.Spec.ClusterIP, n.Spec.ClusterIPs = o.Spec.ClusterIP, o.Spec.ClusterIPs
+	}
+	if n.Spec.Type != api.ServiceTypeNodePort && n.Spec.Type != api.ServiceTypeLoadBalancer {
+		return // a ClusterIP service has no node ports; a type change drops them
 	}
 	for i := range n.Spec.Ports {
 		for _, op := range o.Spec.Ports {

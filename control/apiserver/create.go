@@ -52,6 +52,12 @@ func (s *Server) createObject(t target, obj api.Object) (api.Object, error) {
 			return nil, err
 		}
 	}
+	if svc, ok := obj.(*api.Service); ok {
+		defer s.lockServices(t)()
+		if err := s.allocateServiceAddresses(t.kind, svc); err != nil {
+			return nil, err
+		}
+	}
 	val, err := toValue(obj)
 	if err != nil {
 		return nil, err

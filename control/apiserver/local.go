@@ -101,6 +101,10 @@ func (l *Local) UpdateStatusAll(ctx context.Context, objs []api.Object) ([]api.O
 }
 
 func (l *Local) update(obj api.Object, sub string) (api.Object, error) {
+	if _, ok := obj.(*api.Service); ok && sub == "" {
+		l.s.serviceMu.Lock()
+		defer l.s.serviceMu.Unlock()
+	}
 	w, err := l.prepareUpdate(obj, sub)
 	if err != nil {
 		return nil, asStatus(err)

@@ -49,8 +49,9 @@ type Server struct {
 	mux   *http.ServeMux
 	ln    net.Listener
 
-	nodeMu sync.Mutex // serializes node creation, for pod CIDR assignment
-	events decodedEvents
+	nodeMu    sync.Mutex // serializes node creation, for pod CIDR assignment
+	serviceMu sync.Mutex // serializes Service writes that allocate cluster IPs and node ports
+	events    decodedEvents
 
 	tunnels tunnels // the node agents' connections, for logs and exec
 }

@@ -26,6 +26,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, t target) error 
 
 // updateObject replaces the object t names (or, for t.sub "status", its status) with obj.
 func (s *Server) updateObject(t target, obj api.Object) (api.Object, error) {
+	defer s.lockServices(t)()
 	w, err := s.prepareUpdate(t, obj)
 	if err != nil {
 		return nil, err
@@ -71,6 +72,7 @@ func (s *Server) prepareUpdate(t target, obj api.Object) (write, error) {
 
 // replace validates next against old and stores it if the stored revision is still expect.
 func (s *Server) replace(t target, old, next api.Object, expect int64) (api.Object, error) {
+	defer s.lockServices(t)()
 	w, err := s.prepareReplace(t, old, next, expect)
 	if err != nil {
 		return nil, err
@@ -85,7 +87,8 @@ type write struct {
 	op  store.Op
 }
 
-// prepareReplace is replace up to the write.
+// prepareReplace is replace up to the write. A Service's write must hold s.lockServices(t)
+// until it is committed, since it may allocate addresses.
 func (s *Server) prepareReplace(t target, old, next api.Object, expect int64) (write, error) {
 	api.SetDefaults(next)
 	m := next.GetObjectMeta()
@@ -94,6 +97,11 @@ func (s *Server) prepareReplace(t target, old, next api.Object, expect int64) (w
 	}
 	if errs := api.ValidateUpdate(next, old); len(errs) > 0 {
 		return write{}, api.NewInvalid(t.kind, m.Name, errs)
+	}
+	if svc, ok := next.(*api.Service); ok && t.sub == "" {
+		if err := s.allocateServiceAddresses(t.kind, svc); err != nil {
+			return write{}, err
+		}
 	}
 	val, err := toValue(next)
 	if err != nil {

@@ -25,6 +25,8 @@ var (
 	replicaSetKind = mustKind("replicasets")
 	deploymentKind = mustKind("deployments")
 	daemonSetKind  = mustKind("daemonsets")
+	serviceKind    = mustKind("services")
+	endpointsKind  = mustKind("endpoints")
 )
 
 func mustKind(resource string) *api.Kind {

@@ -12,11 +12,13 @@ type Manager struct {
 	c   Client
 	log *slog.Logger
 
-	pods    *Informer
-	nodes   *Informer
-	rss     *Informer
-	deploys *Informer
-	dss     *Informer
+	pods      *Informer
+	nodes     *Informer
+	rss       *Informer
+	deploys   *Informer
+	dss       *Informer
+	services  *Informer
+	endpoints *Informer
 
 	recorder    *recorder
 	events      eventSink // source wk-controller-manager
@@ -36,6 +38,8 @@ func New(cfg Config, c Client) *Manager {
 	m.rss = NewInformer(replicaSetKind, c, m.log, map[string]IndexFunc{indexOwner: ownerIndex, indexOwners: ownersIndex, indexUID: uidIndex})
 	m.deploys = NewInformer(deploymentKind, c, m.log, map[string]IndexFunc{indexUID: uidIndex})
 	m.dss = NewInformer(daemonSetKind, c, m.log, map[string]IndexFunc{indexUID: uidIndex})
+	m.services = NewInformer(serviceKind, c, m.log, nil)
+	m.endpoints = NewInformer(endpointsKind, c, m.log, nil)
 	m.recorder = newRecorder(c, m.log.With("component", "events"), cfg.Now)
 	m.events = eventSink{r: m.recorder, component: componentControllers}
 	m.schedEvents = eventSink{r: m.recorder, component: componentScheduler}
@@ -47,13 +51,14 @@ func New(cfg Config, c Client) *Manager {
 		newDeploymentController(m).loop,
 		newDaemonSetController(m).loop,
 		newGarbageCollector(m).loop,
+		newEndpointsController(m).loop,
 		m.lifecycle.loop,
 	}
 	return m
 }
 
 func (m *Manager) informers() []*Informer {
-	return []*Informer{m.pods, m.nodes, m.rss, m.deploys, m.dss}
+	return []*Informer{m.pods, m.nodes, m.rss, m.deploys, m.dss, m.services, m.endpoints}
 }
 
 // Run runs every loop until ctx ends. The controllers start once every cache holds its first
