@@ -28,6 +28,7 @@ type agentOptions struct {
 	gossipAddr string
 	advertise  string
 	labels     map[string]string
+	ingress    string
 	logLevel   string
 }
 
@@ -52,6 +53,7 @@ them while the control plane is away.`,
 	f.StringVar(&o.dataDir, "data-dir", defaultAgentDataDir(), "where pods' volumes, logs and the module cache live")
 	f.StringVar(&o.gossipAddr, "gossip-addr", "", "address the gossip member listens on (default ADVERTISE:"+defaultGossipPort+")")
 	f.StringVar(&o.advertise, "advertise-addr", "", "this node's address (default: the local address that reaches --join)")
+	f.StringVar(&o.ingress, "ingress-addr", "", "HOST:PORT of this node's Ingress HTTP listener (none by default)")
 	f.StringToStringVar(&o.labels, "labels", nil, "labels of the node (k=v,...)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	return c
@@ -86,6 +88,9 @@ func (o *agentOptions) check() (client.JoinToken, error) {
 	}
 	if o.gossipAddr == "" {
 		o.gossipAddr = net.JoinHostPort(o.advertise, defaultGossipPort)
+	}
+	if _, _, err := net.SplitHostPort(o.ingress); o.ingress != "" && err != nil {
+		return client.JoinToken{}, fmt.Errorf("--ingress-addr: %q is not HOST:PORT", o.ingress)
 	}
 	for k := range o.labels {
 		if strings.TrimSpace(k) == "" {
@@ -143,6 +148,7 @@ func runAgent(ctx context.Context, g *globals, o agentOptions) error {
 		ncfg.Name, ncfg.Address, ncfg.DataDir, ncfg.Labels = o.name, o.advertise, o.dataDir, o.labels
 		ncfg.Version, ncfg.Logger = Version, log.With("component", "agent")
 		ncfg.Toolbox, _ = toolbox.Wasm()
+		ncfg.TunnelSecret, ncfg.IngressAddr = tok.Secret, o.ingress
 		return node.New(ncfg, c).Run(ctx)
 	})
 	return eg.Wait()

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"github.com/spf13/cobra"
+	"strings"
 
 	"github.com/wk-project/wk/control/client"
 )
@@ -32,7 +33,7 @@ command's exit status is wk's.`,
 			if stdin {
 				o.Stdin = cmd.InOrStdin()
 			}
-			code, err := c.Exec(cmd.Context(), g.ns(), args[0], o)
+			code, err := c.Exec(cmd.Context(), g.ns(), podArg(args[0]), o)
 			if err != nil {
 				return err
 			}
@@ -45,4 +46,14 @@ command's exit status is wk's.`,
 	c.Flags().StringVarP(&container, "container", "c", "", "the container whose environment and mounts the command gets")
 	c.Flags().BoolVarP(&stdin, "stdin", "i", false, "pass standard input to the command")
 	return c
+}
+
+// podArg is a pod's name given as NAME or, as kubectl takes it, pod/NAME (po/, pods/).
+func podArg(arg string) string {
+	for _, p := range []string{"pod/", "pods/", "po/"} {
+		if name, ok := strings.CutPrefix(arg, p); ok {
+			return name
+		}
+	}
+	return arg
 }

@@ -76,7 +76,7 @@ func newRoot(out, errs io.Writer, now func() time.Time) *cobra.Command {
 	pf.StringVarP(&g.namespace, "namespace", "n", "", "namespace of the request (default \"default\")")
 	root.AddCommand(
 		newApplyCmd(g), newGetCmd(g), newDescribeCmd(g), newDeleteCmd(g),
-		newLogsCmd(g), newExecCmd(g), newScaleCmd(g), newSetCmd(g), newRolloutCmd(g),
+		newLogsCmd(g), newExecCmd(g), newPortForwardCmd(g), newScaleCmd(g), newSetCmd(g), newRolloutCmd(g),
 		newCordonCmd(g, true), newCordonCmd(g, false), newDrainCmd(g), newVersionCmd(g), newUpCmd(g), newServerCmd(g), newAgentCmd(g), newIPCmd(g),
 		newBenchCmd(g),
 	)

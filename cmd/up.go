@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,14 +22,15 @@ import (
 )
 
 type upOptions struct {
-	apply      []string
-	advertise  []string
-	dataDir    string
-	apiAddr    string
-	nodeName   string
-	logLevel   string
-	gossipAddr string
-	nodes      int
+	apply       []string
+	advertise   []string
+	dataDir     string
+	apiAddr     string
+	nodeName    string
+	logLevel    string
+	gossipAddr  string
+	nodes       int
+	ingressPort string
 }
 
 func newUpCmd(g *globals) *cobra.Command {
@@ -59,6 +61,7 @@ the command that adds another machine to the cluster.`,
 	f.StringVar(&o.nodeName, "node-name", defaultNodeName(), "name of this machine's node")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.IntVar(&o.nodes, "nodes", o.nodes, "number of nodes: this process's and N-1 local agents")
+	f.StringVar(&o.ingressPort, "ingress-addr", "", "HOST:PORT of this node's Ingress HTTP listener (under --nodes, every node listens on its own address at PORT)")
 	f.StringVar(&o.gossipAddr, "gossip-addr", o.gossipAddr, "address the cluster's gossip listens on (HOST:PORT; port 0 picks one)")
 	f.StringSliceVar(&o.apply, "apply", nil, "manifest files or folders to apply once the cluster is ready (as k3s's manifests folder)")
 	return c
@@ -94,6 +97,9 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := net.SplitHostPort(o.ingressPort); o.ingressPort != "" && err != nil {
+		return fmt.Errorf("--ingress-addr: %q is not HOST:PORT", o.ingressPort)
+	}
 	if o.nodes < 1 || o.nodes > 250 {
 		return fmt.Errorf("--nodes: %d is not between 1 and 250", o.nodes)
 	}
@@ -124,6 +130,8 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	ncfg.DataDir = filepath.Join(o.dataDir, "agent")
 	ncfg.Labels = map[string]string{controlPlaneRole: ""}
 	ncfg.Toolbox, _ = toolbox.Wasm()
+	ncfg.TunnelSecret = srv.NodeSecret()
+	ncfg.IngressAddr = o.ingressPort
 	agent := node.New(ncfg, c)
 	log.Info("starting wk", "version", Version, "api", srv.URL(), "gossip", gs.Addr(), "data-dir", o.dataDir, "nodes", o.nodes)
 
@@ -134,7 +142,7 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	names := []string{o.nodeName}
 	for _, n := range extraNodes(o.nodeName, o.dataDir, o.nodes) {
 		names = append(names, n.name)
-		eg.Go(func() error { return runExtraNode(ctx, log, n, gs.Addr(), srv.JoinToken(), o.logLevel) })
+		eg.Go(func() error { return runExtraNode(ctx, log, n, gs.Addr(), srv.JoinToken(), o.logLevel, o.ingressPort) })
 	}
 	eg.Go(func() error {
 		for _, name := range names {

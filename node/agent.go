@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/netproxy"
 	"github.com/wk-project/wk/wasmrt"
 )
 
@@ -31,7 +33,15 @@ type Config struct {
 	Version   string
 	Capacity  api.ResourceList // nil: measured from the machine
 	Toolbox   []byte           // the wasm program `wk exec` runs in wasm pods; nil: exec is refused
-	Logger    *slog.Logger
+	// TunnelAddr is where the node proxy's tunnel listens for other nodes; empty means
+	// Address:0. TunnelSecret (the join secret) authenticates them; without it the node neither
+	// accepts nor opens tunnels, and pods on other nodes cannot be reached.
+	TunnelAddr   string
+	TunnelSecret string
+	// IngressAddr, when set, is where the node's Ingress HTTP listener listens (HOST:PORT).
+	// NodePort Services always listen on Address.
+	IngressAddr string
+	Logger      *slog.Logger
 }
 
 // DefaultConfig returns the defaults.
@@ -48,6 +58,7 @@ type Agent struct {
 	kinds  kinds
 	driver Driver
 	ipam   *ipam
+	proxy  *netproxy.Proxy
 
 	mu      sync.Mutex
 	running map[string]*podWorker // "ns/name" -> worker, for the pods running here
@@ -85,10 +96,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("start wasm runtime: %w", err)
 	}
 	defer rt.Close(context.Background())
+	if err := a.startProxy(); err != nil {
+		return err
+	}
 	a.driver = &wasmDriver{
 		rt:      rt,
 		images:  &imageStore{dir: filepath.Join(a.cfg.DataDir, "modules"), blobs: a.client, http: &http.Client{Timeout: 5 * time.Minute}},
-		dialer:  &podDialer{},
+		net:     a.proxy.ForPod,
 		pulled:  map[string]string{},
 		toolbox: a.cfg.Toolbox,
 	}
@@ -103,6 +117,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.tunnelLoop(gctx) })
+	g.Go(func() error { return a.proxy.Run(gctx) })
 	g.Go(func() error { return a.heartbeatLoop(gctx) })
 	g.Go(func() error {
 		if err := a.waitPodCIDR(gctx); err != nil {
@@ -112,6 +127,22 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	})
 	return g.Wait()
+}
+
+// startProxy makes the node proxy and opens its tunnel listener, so that register can publish it.
+func (a *Agent) startProxy() error {
+	pcfg := netproxy.DefaultConfig()
+	pcfg.NodeName, pcfg.Client, pcfg.Secret = a.cfg.Name, a.client, a.cfg.TunnelSecret
+	pcfg.Logger = a.log.With("component", "netproxy")
+	pcfg.NodeAddr, pcfg.IngressAddr = a.cfg.Address, a.cfg.IngressAddr
+	if a.cfg.TunnelSecret != "" {
+		pcfg.TunnelAddr = a.cfg.TunnelAddr
+		if pcfg.TunnelAddr == "" {
+			pcfg.TunnelAddr = net.JoinHostPort(a.cfg.Address, "0")
+		}
+	}
+	a.proxy = netproxy.New(pcfg)
+	return a.proxy.Listen()
 }
 
 // waitPodCIDR waits until the control plane has given the node its pod CIDR, and records it. When
@@ -196,9 +227,12 @@ func (a *Agent) heartbeatLoop(ctx context.Context) error {
 	}
 }
 
-// register applies the Node object with its labels and capacity.
+// register applies the Node object with its labels and the node proxy's tunnel address.
 func (a *Agent) register(ctx context.Context) error {
 	n := &api.Node{ObjectMeta: api.ObjectMeta{Name: a.cfg.Name, Labels: a.labels()}}
+	if addr := a.proxy.TunnelAddr(); addr != "" {
+		n.Annotations = map[string]string{netproxy.TunnelAddrAnnotation: addr}
+	}
 	api.SetTypeMeta(n)
 	if _, _, err := a.client.Apply(ctx, n); err != nil {
 		return fmt.Errorf("register node %s: %w", a.cfg.Name, err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+
+	"github.com/wk-project/wk/netproxy"
 )
 
 // ipam hands out pod IPs from the node's pod CIDR (a /24 of the cluster's 10.88.0.0/16). A pod's
@@ -55,7 +57,4 @@ func (m *ipam) release(uid string) {
 }
 
 // localAddr maps a pod IP to the loopback address its sockets listen on.
-func localAddr(podIP netip.Addr) netip.Addr {
-	b := podIP.As4()
-	return netip.AddrFrom4([4]byte{127, b[1], b[2], b[3]})
-}
+func localAddr(podIP netip.Addr) netip.Addr { return netproxy.LoopbackAddr(podIP) }

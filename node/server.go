@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -18,9 +20,10 @@ import (
 
 // The agent's own HTTP API, which the API server calls for logs and exec (like the kubelet's port
 // 10250), is served over a tunnel that the agent opens to the API server, so a node behind NAT
-// works: GET /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&previous= and
-// POST /exec/NS/POD?command=&container=. The API server authenticates the tunnel; the agent
-// listens on no port.
+// works: GET /containerLogs/NS/POD/CONTAINER?follow=&tailLines=&previous=,
+// POST /exec/NS/POD?command=&container= and POST /portForward/NS/POD?port= (upgraded to
+// client.PortForwardProtocol). The API server authenticates the tunnel; the agent listens on no
+// port.
 
 // The delays between attempts to open the tunnel: doubling from the first to the last, back to the
 // first once a tunnel is open.
@@ -84,6 +87,7 @@ func (a *Agent) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", a.serveLogs)
 	mux.HandleFunc("POST /exec/{ns}/{pod}", a.serveExec)
+	mux.HandleFunc("POST /portForward/{ns}/{pod}", a.servePortForward)
 	return mux
 }
 
@@ -186,3 +190,59 @@ func (a *Agent) serveExec(w http.ResponseWriter, r *http.Request) {
 	}
 	control.Exit(code)
 }
+
+// portForwardDialTimeout bounds the dial of a pod's port for port forwarding.
+const portForwardDialTimeout = 5 * time.Second
+
+// servePortForward serves POST /portForward/NS/POD?port=N: it dials the port on the pod's
+// node-local address, where its containerPorts listen, and on success switches the stream to
+// client.PortForwardProtocol and splices the two. A port nobody listens on is a 502 whose text
+// says why, before the switch.
+func (a *Agent) servePortForward(w http.ResponseWriter, r *http.Request) {
+	ns, pod := r.PathValue("ns"), r.PathValue("pod")
+	port, err := strconv.Atoi(r.URL.Query().Get("port"))
+	if err != nil || port < 1 || port > 65535 {
+		http.Error(w, fmt.Sprintf("invalid port %q", r.URL.Query().Get("port")), http.StatusBadRequest)
+		return
+	}
+	wk, ok := a.worker(ns, pod)
+	var ip netip.Addr
+	if ok {
+		wk.mu.Lock()
+		ip, ok = wk.podIP, wk.podIP.IsValid() && wk.sandbox != nil
+		wk.mu.Unlock()
+	}
+	if !ok {
+		http.Error(w, fmt.Sprintf("pod %s/%s is not running on node %s", ns, pod, a.cfg.Name), http.StatusNotFound)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), portForwardDialTimeout)
+	defer cancel()
+	var d net.Dialer
+	podConn, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(localAddr(ip), uint16(port)).String())
+	if err != nil {
+		http.Error(w, fmt.Sprintf("error forwarding port %d to pod %s, uid %s: %v", port, pod, wk.pod.UID, err), http.StatusBadGateway)
+		return
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		podConn.Close()
+		http.Error(w, fmt.Sprintf("forward port %d of pod %s: %v", port, pod, err), http.StatusInternalServerError)
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+client.PortForwardProtocol+"\r\n\r\n"); err != nil {
+		conn.Close()
+		podConn.Close()
+		return
+	}
+	client.Splice(&bufferedConn{Conn: conn, r: brw.Reader}, podConn)
+}
+
+// bufferedConn reads what the HTTP server had already buffered before the stream itself.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/netproxy"
 	"github.com/wk-project/wk/wasmrt"
 )
 
@@ -14,8 +15,8 @@ import (
 type wasmDriver struct {
 	rt      *wasmrt.Runtime
 	images  *imageStore
-	dialer  wasmrt.Dialer
-	toolbox []byte // the module exec runs
+	net     func(namespace string) netproxy.PodNet // the pods' network: the node proxy's
+	toolbox []byte                                 // the module exec runs
 
 	mu     sync.Mutex
 	pulled map[string]string // image -> digest, for images not named by digest
@@ -70,8 +71,10 @@ func pullAlways(pod *api.Pod, image string) bool {
 }
 
 func (d *wasmDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, error) {
+	pn := d.net(spec.Pod.Namespace)
 	sb, err := d.rt.NewSandbox(wasmrt.SandboxConfig{
-		Name: spec.Pod.Name, Addr: spec.Addr, Volumes: spec.Volumes, Dialer: d.dialer,
+		Name: spec.Pod.Name, Addr: spec.Addr, Volumes: spec.Volumes,
+		Dialer: pn, Resolver: pn,
 	})
 	if err != nil {
 		return nil, err

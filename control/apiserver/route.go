@@ -12,7 +12,7 @@ type target struct {
 	kind      *api.Kind
 	namespace string
 	name      string
-	sub       string // "status", "log", "exec", "binding" or ""
+	sub       string // "status", "log", "exec", "portforward", "binding" or ""
 }
 
 // parsePath splits a REST path: /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]] or the same under
@@ -48,7 +48,7 @@ func parsePath(path string) (target, *api.StatusError) {
 	}
 	if len(segs) > 2 {
 		t.sub = segs[2]
-		if t.sub != "status" && !((t.sub == "log" || t.sub == "exec" || t.sub == "binding") && t.kind.Kind == "Pod") {
+		if t.sub != "status" && !((t.sub == "log" || t.sub == "exec" || t.sub == "portforward" || t.sub == "binding") && t.kind.Kind == "Pod") {
 			return target{}, notFoundPath(path)
 		}
 	}
@@ -81,6 +81,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		err = s.podLog(w, r, t)
 	case r.Method == http.MethodPost && t.sub == "exec":
 		err = s.podExec(w, r, t)
+	case (r.Method == http.MethodPost || r.Method == http.MethodGet) && t.sub == "portforward":
+		err = s.podPortForward(w, r, t)
 	case r.Method == http.MethodPost && t.sub == "binding":
 		err = s.bind(w, r, t)
 	case r.Method == http.MethodGet && t.sub != "binding":

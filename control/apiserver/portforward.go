@@ -1,0 +1,105 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/client"
+)
+
+// podPortForward serves POST .../pods/NAME/portforward?port=N, upgraded to client.PortForwardProtocol:
+// it asks the agent of the pod's node, through the node's tunnel, for a connection to the pod's
+// port, then switches the caller's connection to a raw byte stream spliced to it. What the agent
+// refuses (no such pod there, nothing listening on the port) is answered as a Status before the
+// switch.
+func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target) error {
+	port, err := strconv.Atoi(r.URL.Query().Get("port"))
+	if err != nil || port < 1 || port > 65535 {
+		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "port must be a number from 1 to 65535, not %q", r.URL.Query().Get("port"))
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), client.PortForwardProtocol) || !headerHasToken(r.Header, "Connection", "upgrade") {
+		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
+			"port forwarding needs the headers Connection: Upgrade and Upgrade: %s", client.PortForwardProtocol)
+	}
+	pod, err := s.boundPod(t)
+	if err != nil {
+		return err
+	}
+	if pod.Status.Phase != api.PodRunning {
+		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
+			"unable to forward port because pod is not running. Current status=%s", podPhase(pod))
+	}
+	upstream, err := s.dialPodPort(r, pod, port)
+	if err != nil {
+		return err
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		upstream.Close()
+		return fmt.Errorf("forward port %d of pod %s: %w", port, pod.Name, err)
+	}
+	conn.SetDeadline(time.Time{}) // the server's request timeouts do not apply to the stream
+	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+client.PortForwardProtocol+"\r\n\r\n"); err != nil {
+		conn.Close()
+		upstream.Close()
+		return nil
+	}
+	client.Splice(&upgradedConn{hijackedConn{Conn: conn, r: brw.Reader}}, upstream)
+	return nil
+}
+
+// dialPodPort asks the agent of the pod's node for a connection to the pod's port, upgraded the
+// same way as the caller's.
+func (s *Server) dialPodPort(r *http.Request, pod *api.Pod, port int) (io.ReadWriteCloser, error) {
+	path := fmt.Sprintf("/portForward/%s/%s?port=%d", url.PathEscape(pod.Namespace), url.PathEscape(pod.Name), port)
+	req, err := s.agentRequest(r.Context(), pod.Spec.NodeName, http.MethodPost, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", client.PortForwardProtocol)
+	resp, err := tunnelTransport.RoundTrip(req)
+	if err != nil {
+		return nil, api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s cannot be reached: %v", pod.Spec.NodeName, err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if resp.StatusCode == http.StatusNotFound {
+			return nil, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "%s", trimNewline(string(msg)))
+		}
+		return nil, api.NewStatusError(http.StatusInternalServerError, api.ReasonInternal, "%s", trimNewline(string(msg)))
+	}
+	upstream, ok := resp.Body.(io.ReadWriteCloser)
+	if !ok {
+		resp.Body.Close()
+		return nil, api.NewStatusError(http.StatusInternalServerError, api.ReasonInternal, "node %s switched protocols without a writable connection", pod.Spec.NodeName)
+	}
+	return upstream, nil
+}
+
+// podPhase is the pod's phase, Pending when it has none yet.
+func podPhase(p *api.Pod) string {
+	if p.Status.Phase == "" {
+		return api.PodPending
+	}
+	return p.Status.Phase
+}
+
+// upgradedConn is a hijacked connection that passes a half close on to the caller, when the
+// connection under it can (TCP, TLS).
+type upgradedConn struct{ hijackedConn }
+
+func (c *upgradedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
