@@ -9,7 +9,7 @@ SAMPLES   := hello client shared
 
 TOOLBOX   := node/toolbox/bin/toolbox.wasm
 
-.PHONY: build run test fuzz bench lint clean samples
+.PHONY: build run test fuzz bench bench-proxy lint clean samples
 
 build: $(TOOLBOX)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wk
@@ -42,6 +42,10 @@ test:
 fuzz:
 	$(GO) test ./control/api -run '^$$' -fuzz '^FuzzDecodeManifest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./control/client -run '^$$' -fuzz '^FuzzParseJoinToken$$' -fuzztime $(FUZZTIME)
+
+# Ingress, NodePort, the pod directly and nginx under wrk in one run (needs wrk and nginx).
+bench-proxy: build
+	./bench/proxy.sh $(BIN)
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./control/store/

@@ -104,7 +104,7 @@ for round in 1 2 3; do
       nodeport) r=$(run $n "http://$node:$nodeport/") ;;
       ingress) r=$(run $n "http://127.0.0.1:$ingress/" -H "Host: hello.bench") ;;
     esac
-    echo "round $round $n: $r req/s p50 ms p99 ms" | awk '{print $1,$2,$3": "$4" req/s, p50 "$5" ms, p99 "$6" ms"}' >&2
+    echo "round $round $n $r" | awk '{print $1,$2,$3": "$4" req/s, p50 "$5" ms, p99 "$6" ms"}' >&2
     res[$n]+="$r"$'\n'
   done
 done

@@ -23,11 +23,12 @@ type upCluster struct {
 }
 
 // startCluster runs `wk up --nodes n` and waits until it says every node is Ready.
-func startCluster(t *testing.T, bin, dir string, n int) (*upCluster, time.Duration) {
+func startCluster(t *testing.T, bin, dir string, n int, extra ...string) (*upCluster, time.Duration) {
 	t.Helper()
 	config := filepath.Join(dir, "config")
-	cmd := exec.Command(bin, "up", "--nodes", strconv.Itoa(n), "--data-dir", filepath.Join(dir, "data"), "--api-addr", "127.0.0.1:0",
-		"--config", config, "--node-name", "e2e")
+	args := []string{"up", "--nodes", strconv.Itoa(n), "--data-dir", filepath.Join(dir, "data"), "--api-addr", "127.0.0.1:0",
+		"--config", config, "--node-name", "e2e"}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +168,7 @@ func TestUpNodes(t *testing.T) {
 		return len(by) == 3 && by["e2e"]+by["e2e-m02"]+by["e2e-m03"] == 6
 	})
 
-	agent := exec.Command("pgrep", "-f", "--", "--name e2e-m03 ")
+	agent := exec.Command("pgrep", "-f", "--", "--data-dir "+filepath.Join(dir, "data", "nodes", "e2e-m03")+" ")
 	out, err := agent.Output()
 	pid := strings.Fields(string(out))
 	if err != nil || len(pid) != 1 {
@@ -212,7 +213,7 @@ func TestUpNodes(t *testing.T) {
 
 	c.cmd.Process.Signal(syscall.SIGINT)
 	c.cmd.Wait()
-	if out, _ := exec.Command("pgrep", "-f", "--", "--name e2e-m02 ").Output(); len(out) > 0 {
+	if out, _ := exec.Command("pgrep", "-f", "--", "--data-dir "+filepath.Join(dir, "data", "nodes", "e2e-m02")+" ").Output(); len(out) > 0 {
 		t.Fatalf("an agent outlived wk up: pid %s", out)
 	}
 }

@@ -127,7 +127,7 @@ func (s *podSync) reconcile(ctx context.Context) {
 		w := s.workers[uid]
 		delete(s.workers, uid)
 		s.a.event(w.pod, api.EventNormal, "Killing", "Stopping pod "+w.pod.Name)
-		go w.stop()
+		go w.retire()
 	}
 	for _, p := range start {
 		w := newPodWorker(s.a, p)

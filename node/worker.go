@@ -68,6 +68,38 @@ func (w *podWorker) start(ctx context.Context) {
 	}()
 }
 
+// maxDrain bounds how long a deleted pod that serves ports keeps running, so that the node
+// proxies, which learn from the pod's Endpoints that it is gone, stop sending it connections
+// before it stops (as Kubernetes' endpoint removal comes before the kubelet's SIGTERM).
+const maxDrain = time.Second
+
+// retire stops a pod that is no longer wanted, after a drain period for one that serves ports:
+// its terminationGracePeriodSeconds, at most maxDrain.
+func (w *podWorker) retire() {
+	if d := drainPeriod(w.pod); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-w.done:
+		}
+	}
+	w.stop()
+}
+
+func drainPeriod(p *api.Pod) time.Duration {
+	ports := false
+	for _, c := range p.Spec.Containers {
+		ports = ports || len(c.Ports) > 0
+	}
+	if !ports {
+		return 0
+	}
+	d := maxDrain
+	if g := p.Spec.TerminationGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < d {
+		d = time.Duration(*g) * time.Second
+	}
+	return d
+}
+
 // stop kills the pod's containers, waits until they are gone and removes the pod's folder.
 func (w *podWorker) stop() {
 	w.remove.Store(true)
