@@ -33,8 +33,9 @@ samples/%.wasm: $(wildcard samples/*/*.go) $(wildcard wasmrt/guest/*.go)
 run: build samples/hello/hello.wasm
 	./$(BIN) up --apply samples/hello/hello.yaml
 
-# Every test, then each fuzz target for a bounded time.
-test:
+# Every test (with the toolbox built, as the e2e tests exec into pods), then each fuzz target for a
+# bounded time.
+test: $(TOOLBOX)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 	$(MAKE) fuzz
