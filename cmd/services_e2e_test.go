@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -107,7 +108,8 @@ func TestServices(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(fmt.Sprintf(tutorialManifest, port)), 0o644)
 	c.run(t, bin, "apply", "-f", filepath.Join(dir, "app.yaml"))
 	waitFor(t, 40*time.Second, "2 ready endpoints", func() bool {
-		return strings.Count(c.run(t, bin, "get", "endpoints", "hello"), ":"+port) == 2
+		out, _ := exec.Command(bin, "--config", c.config, "get", "endpoints", "hello").Output() // NotFound until the controller writes it
+		return strings.Count(string(out), ":"+port) == 2
 	})
 
 	var svc struct {
