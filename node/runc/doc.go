@@ -1,0 +1,17 @@
+// Package runc is the node agent's fallback driver for Linux OCI images, the ones that are not
+// wasm modules.
+//
+// What exists so far is the pure groundwork, with no runc process involved:
+//   - Unpack and RootfsFor turn a go-containerregistry v1.Image into a root filesystem on disk:
+//     layers applied in order, OCI whiteouts honoured, entries that would escape the rootfs refused,
+//     and the result renamed into place only when complete. RootfsFor caches one rootfs per image
+//     config digest.
+//   - Spec builds the OCI runtime config (config.json) for one container from plain inputs: the
+//     image config, the container's Kubernetes-style overrides, the pod's hostname, volumes, network
+//     namespace and limits, on top of runc's own defaults.
+//
+// Later steps will add the bundle (config.json beside a per-container rootfs, likely an overlay on
+// the cached one), running and supervising runc itself (create, start, state, kill, delete, exec),
+// user name lookup in the image's /etc/passwd, CNI networking for the pod's namespace, and the
+// node.Driver implementation that ties them together.
+package runc
