@@ -1,17 +1,19 @@
 // Package runc is the node agent's fallback driver for Linux OCI images, the ones that are not
 // wasm modules.
 //
-// What exists so far is the pure groundwork, with no runc process involved:
+// What exists so far:
 //   - Unpack and RootfsFor turn a go-containerregistry v1.Image into a root filesystem on disk:
 //     layers applied in order, OCI whiteouts honoured, entries that would escape the rootfs refused,
 //     and the result renamed into place only when complete. RootfsFor caches one rootfs per image
 //     config digest.
 //   - Spec builds the OCI runtime config (config.json) for one container from plain inputs: the
 //     image config, the container's Kubernetes-style overrides, the pod's hostname, volumes, network
-//     namespace and limits, on top of runc's own defaults.
+//     namespace and limits, on top of runc's own defaults; WriteBundle writes it.
+//   - Runtime drives the runc CLI for one container: create (stdio to files), start, state, kill,
+//     delete, exec, and Wait, which reaps the container's init as the agent is its subreaper and so
+//     knows its exit code.
 //
-// Later steps will add the bundle (config.json beside a per-container rootfs, likely an overlay on
-// the cached one), running and supervising runc itself (create, start, state, kill, delete, exec),
-// user name lookup in the image's /etc/passwd, CNI networking for the pod's namespace, and the
-// node.Driver implementation that ties them together.
+// Later steps will add a per-container rootfs (likely an overlay on the cached one), user name
+// lookup in the image's /etc/passwd, CNI networking for the pod's namespace, and the node.Driver
+// implementation that ties them together.
 package runc
