@@ -12,23 +12,13 @@ import (
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 )
 
 // startServer runs a real control plane on 127.0.0.1:0 over a store in a temp dir.
 func startServer(b *testing.B) *client.Client {
 	b.Helper()
-	srv, err := control.New(control.Config{DataDir: b.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, c := controltest.Start(b, control.Config{})
 	return c
 }
 

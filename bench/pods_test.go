@@ -15,6 +15,7 @@ import (
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 	"github.com/wk-project/wk/node"
 	"github.com/wk-project/wk/samples/build"
 )
@@ -31,22 +32,13 @@ type cluster struct {
 
 func startCluster(b *testing.B) *cluster {
 	b.Helper()
-	srv, err := control.New(control.Config{DataDir: b.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, c := controltest.Start(b, control.Config{})
 	cfg := node.DefaultConfig()
 	cfg.Name, cfg.DataDir = "bench-node", b.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Run(ctx) }()
-	go func() { defer wg.Done(); node.New(cfg, c).Run(ctx) }()
-	b.Cleanup(func() { cancel(); wg.Wait() })
+	done := make(chan struct{})
+	go func() { defer close(done); node.New(cfg, c).Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
 	cl := &cluster{c: c, node: cfg.Name, ready: map[string]chan struct{}{}}
 	cl.pods, _ = api.ResourceFor("pods")
 	events, err := c.Watch(ctx, cl.pods, "default", client.ListOptions{})

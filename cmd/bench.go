@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -122,11 +123,8 @@ func benchJSON(r hollow.Result) any {
 func msFloat(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 1) }
 
 func round(v float64, digits int) float64 {
-	p := 1.0
-	for range digits {
-		p *= 10
-	}
-	return float64(int64(v*p+0.5)) / p
+	p := math.Pow10(digits)
+	return math.Round(v*p) / p
 }
 
 // ms formats a duration to the millisecond: "850ms", "12.345s".

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -35,19 +36,7 @@ func clusterOf(t *testing.T, srv *control.Server) *cluster {
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", NoControllers: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
+	srv, _ := controltest.Start(t, control.Config{NoControllers: true})
 	return clusterOf(t, srv)
 }
 

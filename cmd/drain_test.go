@@ -9,6 +9,7 @@ import (
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 )
 
 // hollowNodes registers Ready nodes that heartbeat and report the pods bound to them Running and
@@ -75,28 +76,9 @@ func podNodes(t *testing.T, c *client.Client) map[string]int {
 	return out
 }
 
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestCordonDrainUncordon(t *testing.T) {
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	srv, c := controltest.Start(t, control.Config{})
 	cl := clusterOf(t, srv)
-	c, _ := client.New(srv.ClientConfig())
 	hollowNodes(t, c, "node-a", "node-b")
 
 	deploy := `apiVersion: apps/v1
@@ -113,7 +95,7 @@ spec:
 	if _, errs, code := cl.wk(t, deploy, "apply", "-f", "-"); code != 0 {
 		t.Fatal(errs)
 	}
-	eventually(t, "4 pods running over both nodes", func() bool {
+	waitFor(t, 30*time.Second, "4 pods running over both nodes", func() bool {
 		n := podNodes(t, c)
 		return n["node-a"]+n["node-b"] == 4 && n["node-a"] > 0 && n["node-b"] > 0
 	})
@@ -128,7 +110,7 @@ spec:
 	}
 	before := podNodes(t, c)["node-a"]
 	cl.wk(t, "", "scale", "deploy/web", "--replicas=8")
-	eventually(t, "8 pods running", func() bool { n := podNodes(t, c); return n["node-a"]+n["node-b"] == 8 })
+	waitFor(t, 30*time.Second, "8 pods running", func() bool { n := podNodes(t, c); return n["node-a"]+n["node-b"] == 8 })
 	if got := podNodes(t, c)["node-a"]; got != before {
 		t.Fatalf("a cordoned node got new pods: %d, had %d", got, before)
 	}
@@ -144,12 +126,12 @@ spec:
 	if code != 0 || !strings.HasSuffix(out, "node/node-a drained\n") {
 		t.Fatalf("drain --force: exit %d\n%s%s", code, out, errs)
 	}
-	eventually(t, "all 8 pods running on node-b", func() bool { n := podNodes(t, c); return n["node-b"] == 8 && n["node-a"] == 0 })
+	waitFor(t, 30*time.Second, "all 8 pods running on node-b", func() bool { n := podNodes(t, c); return n["node-b"] == 8 && n["node-a"] == 0 })
 
 	out, _, _ = cl.wk(t, "", "uncordon", "node-a")
 	if out != "node/node-a uncordoned\n" {
 		t.Fatalf("uncordon: %q", out)
 	}
 	cl.wk(t, "", "scale", "deploy/web", "--replicas=12")
-	eventually(t, "new pods land on node-a again", func() bool { return podNodes(t, c)["node-a"] > 0 })
+	waitFor(t, 30*time.Second, "new pods land on node-a again", func() bool { return podNodes(t, c)["node-a"] > 0 })
 }

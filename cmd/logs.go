@@ -68,24 +68,44 @@ func podFor(ctx context.Context, g *globals, c *client.Client, arg string) (stri
 	if err != nil {
 		return "", err
 	}
-	var sel *api.LabelSelector
-	switch o := obj.(type) {
-	case *api.Deployment:
-		sel = o.Spec.Selector
-	case *api.ReplicaSet:
-		sel = o.Spec.Selector
-	case *api.DaemonSet:
-		sel = o.Spec.Selector
-	default:
+	sel, ok := workloadSelector(obj)
+	if !ok {
 		return "", fmt.Errorf("cannot pick a pod of a %s", k.Singular)
 	}
-	pods, _ := api.ResourceFor("pods")
-	objs, _, err := c.List(ctx, pods, g.ns(), client.ListOptions{LabelSelector: api.FormatLabelSelector(sel)})
+	pods, err := selectedPods(ctx, g, c, k, name, sel)
 	if err != nil {
 		return "", err
 	}
-	if len(objs) == 0 {
-		return "", fmt.Errorf("%s/%s has no pods", qualifiedKind(k), name)
+	return pods[0].Name, nil
+}
+
+// workloadSelector is the pod selector of a Deployment, ReplicaSet or DaemonSet; ok is false for
+// another kind.
+func workloadSelector(obj api.Object) (sel *api.LabelSelector, ok bool) {
+	switch o := obj.(type) {
+	case *api.Deployment:
+		return o.Spec.Selector, true
+	case *api.ReplicaSet:
+		return o.Spec.Selector, true
+	case *api.DaemonSet:
+		return o.Spec.Selector, true
 	}
-	return objs[0].GetObjectMeta().Name, nil
+	return nil, false
+}
+
+// selectedPods lists the pods that sel picks for the object k/name, failing when there are none.
+func selectedPods(ctx context.Context, g *globals, c *client.Client, k *api.Kind, name string, sel *api.LabelSelector) ([]*api.Pod, error) {
+	kind, _ := api.ResourceFor("pods")
+	objs, _, err := c.List(ctx, kind, g.ns(), client.ListOptions{LabelSelector: api.FormatLabelSelector(sel)})
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("%s/%s has no pods", qualifiedKind(k), name)
+	}
+	pods := make([]*api.Pod, len(objs))
+	for i, o := range objs {
+		pods[i] = o.(*api.Pod)
+	}
+	return pods, nil
 }

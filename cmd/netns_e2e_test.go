@@ -3,13 +3,11 @@
 package cmd
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -96,40 +94,7 @@ func (h *hosts) heal(i int) { h.ip("-n", h.sw(), "link", "set", h.port(i), "up")
 // start runs a command in host i until the test ends; its output goes to the test's log file.
 func (h *hosts) start(i int, log string, args ...string) *exec.Cmd {
 	h.t.Helper()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", h.ns(i)}, args...)...)
-	f, err := os.Create(log)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait(); f.Close() })
-	return cmd
-}
-
-// joinLine waits for the join command in a log file and returns its --join and --token.
-func joinLine(t *testing.T, log string) (string, string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		f, _ := os.Open(log)
-		if f != nil {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				if fs := strings.Fields(sc.Text()); len(fs) == 6 && fs[0] == "wk" && fs[1] == "agent" {
-					f.Close()
-					return fs[3], fs[5]
-				}
-			}
-			f.Close()
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	b, _ := os.ReadFile(log)
-	t.Fatalf("no join command in the server's output:\n%s", b)
-	return "", ""
+	return startProcess(h.t, "ip", log, append([]string{"netns", "exec", h.ns(i)}, args...)...)
 }
 
 // listening reports whether anything in host i listens on port.

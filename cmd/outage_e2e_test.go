@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -27,7 +28,7 @@ func freePort(t *testing.T) string {
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// startProcess runs wk with args until the test ends, its output in a log file.
+// startProcess runs bin with args until the test ends, its output appended to a log file.
 func startProcess(t *testing.T, bin, log string, args ...string) *exec.Cmd {
 	t.Helper()
 	f, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -41,6 +42,38 @@ func startProcess(t *testing.T, bin, log string, args ...string) *exec.Cmd {
 	}
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait(); f.Close() })
 	return cmd
+}
+
+// joinArgs reads the --join and --token of the join command that `wk server` and `wk up` print.
+func joinArgs(line string) (join, token string, ok bool) {
+	f := strings.Fields(line)
+	if len(f) == 6 && f[0] == "wk" && f[1] == "agent" && f[2] == "--join" {
+		return f[3], f[5], true
+	}
+	return "", "", false
+}
+
+// joinLine waits for the join command in a log file and returns its --join and --token.
+func joinLine(t *testing.T, log string) (string, string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		f, _ := os.Open(log)
+		if f != nil {
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				if join, token, ok := joinArgs(sc.Text()); ok {
+					f.Close()
+					return join, token
+				}
+			}
+			f.Close()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(log)
+	t.Fatalf("no join command in the server's output:\n%s", b)
+	return "", ""
 }
 
 // podState is what the test follows of each pod.

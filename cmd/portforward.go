@@ -122,7 +122,6 @@ func resolvePortForward(ctx context.Context, g *globals, c *client.Client, arg s
 // podToForward reads the pod arg names: POD, pod/NAME, or a running pod of svc/NAME, deploy/NAME,
 // rs/NAME or ds/NAME. For a service it returns the service too.
 func podToForward(ctx context.Context, g *globals, c *client.Client, arg string) (*api.Pod, *api.Service, error) {
-	pods, _ := api.ResourceFor("pods")
 	t, name, ok := strings.Cut(arg, "/")
 	if !ok {
 		t, name = "pods", arg
@@ -145,27 +144,16 @@ func podToForward(ctx context.Context, g *globals, c *client.Client, arg string)
 			return nil, nil, fmt.Errorf("invalid service '%s': Service is defined without a selector", name)
 		}
 		svc, sel = o, &api.LabelSelector{MatchLabels: o.Spec.Selector}
-	case *api.Deployment:
-		sel = o.Spec.Selector
-	case *api.ReplicaSet:
-		sel = o.Spec.Selector
-	case *api.DaemonSet:
-		sel = o.Spec.Selector
 	default:
-		return nil, nil, fmt.Errorf("cannot forward ports of a %s", k.Singular)
+		if sel, ok = workloadSelector(obj); !ok {
+			return nil, nil, fmt.Errorf("cannot forward ports of a %s", k.Singular)
+		}
 	}
-	objs, _, err := c.List(ctx, pods, g.ns(), client.ListOptions{LabelSelector: api.FormatLabelSelector(sel)})
+	pods, err := selectedPods(ctx, g, c, k, name, sel)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(objs) == 0 {
-		return nil, nil, fmt.Errorf("%s/%s has no pods", qualifiedKind(k), name)
-	}
-	var candidates []*api.Pod
-	for _, o := range objs {
-		candidates = append(candidates, o.(*api.Pod))
-	}
-	return mostActivePod(candidates), svc, nil
+	return mostActivePod(pods), svc, nil
 }
 
 // mostActivePod picks the pod to forward to, as kubectl does: running and ready first, then

@@ -13,7 +13,7 @@ import (
 
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
-	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 	"github.com/wk-project/wk/node"
 	"github.com/wk-project/wk/samples/build"
 )
@@ -40,23 +40,14 @@ func (l *lockedBuffer) String() string {
 // "hello" (labels app=hello, port 9876 named http) behind the Service "hello" (port 80 -> http).
 func helloNode(t *testing.T) *cluster {
 	t.Helper()
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := controltest.Start(t, control.Config{})
 	ncfg := node.DefaultConfig()
 	ncfg.Name, ncfg.DataDir = "node-a", t.TempDir()
 	agent := node.New(ncfg, c)
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Run(ctx) }()
-	go func() { defer wg.Done(); agent.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	done := make(chan struct{})
+	go func() { defer close(done); agent.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 
 	image, err := c.PutBlob(ctx, build.Go(t, "samples/hello"))
 	if err != nil {
@@ -74,14 +65,10 @@ func helloNode(t *testing.T) *cluster {
 		}
 	}
 	pods, _ := api.ResourceFor("pods")
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if obj, err := c.Get(ctx, pods, "default", "hello"); err == nil && podIsReady(obj.(*api.Pod)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("pod hello never Ready")
-		}
-	}
+	waitFor(t, 60*time.Second, "pod hello Ready", func() bool {
+		obj, err := c.Get(ctx, pods, "default", "hello")
+		return err == nil && podIsReady(obj.(*api.Pod))
+	})
 	return clusterOf(t, srv)
 }
 

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 
 	"github.com/spf13/cobra"
@@ -64,15 +65,9 @@ func runServer(ctx context.Context, g *globals, o serverOptions) error {
 		return err
 	}
 	apiURL := advertisedURL(srv.URL(), adv)
-	gs, err := gossip.New(gossip.Config{
-		Name: o.name, BindAddr: o.gossipAddr, Advertise: adv, Key: srv.GossipKey(),
-		Meta:   gossip.Meta{Server: true, API: apiURL, Version: Version},
-		OnDead: func(m gossip.Member) { markDead(srv, m) },
-		Logger: log.With("component", "gossip"),
-	})
+	gs, err := serverGossip(srv, log, gossip.Config{Name: o.name, BindAddr: o.gossipAddr, Advertise: adv, Meta: gossip.Meta{API: apiURL}})
 	if err != nil {
-		srv.Close()
-		return fmt.Errorf("--gossip-addr: %w", err)
+		return err
 	}
 	ccfg := srv.ClientConfig()
 	ccfg.Server = apiURL
@@ -90,9 +85,22 @@ Admin client config written to %s. To add a machine to the cluster, run on it:
 	return eg.Wait()
 }
 
-// markDead turns the node of a member that gossip declared dead NotReady at once.
-func markDead(srv *control.Server, m gossip.Member) {
-	if m.Meta.Node != "" {
-		srv.MarkNodeDead(m.Meta.Node)
+// serverGossip makes the gossip member of the control plane srv, as cfg with srv's key, the
+// server's meta and the version: gossip declaring a member dead turns its node NotReady at once.
+// On failure it closes srv.
+func serverGossip(srv *control.Server, log *slog.Logger, cfg gossip.Config) (*gossip.Gossip, error) {
+	cfg.Key = srv.GossipKey()
+	cfg.Meta.Server, cfg.Meta.Version = true, Version
+	cfg.OnDead = func(m gossip.Member) {
+		if m.Meta.Node != "" {
+			srv.MarkNodeDead(m.Meta.Node)
+		}
 	}
+	cfg.Logger = log.With("component", "gossip")
+	gs, err := gossip.New(cfg)
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("--gossip-addr: %w", err)
+	}
+	return gs, nil
 }

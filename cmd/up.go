@@ -107,15 +107,10 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	if err != nil {
 		return err
 	}
-	gs, err := gossip.New(gossip.Config{
-		Name: o.nodeName, BindAddr: o.gossipAddr, Key: srv.GossipKey(),
-		Meta:   gossip.Meta{Server: true, API: srv.URL(), Node: o.nodeName, Version: Version, Runtimes: []string{"wasm"}},
-		OnDead: func(m gossip.Member) { markDead(srv, m) },
-		Logger: log.With("component", "gossip"),
-	})
+	gs, err := serverGossip(srv, log, gossip.Config{Name: o.nodeName, BindAddr: o.gossipAddr,
+		Meta: gossip.Meta{API: srv.URL(), Node: o.nodeName, Runtimes: []string{"wasm"}}})
 	if err != nil {
-		srv.Close()
-		return fmt.Errorf("--gossip-addr: %w", err)
+		return err
 	}
 	ccfg := srv.ClientConfig()
 	if err := client.WriteFile(g.configFile(), ccfg); err != nil {

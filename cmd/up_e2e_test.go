@@ -54,37 +54,57 @@ type upProcess struct {
 // startUp runs `wk up` on dataDir and waits until it says it is ready.
 func startUp(t *testing.T, bin, dataDir, config string) *upProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "up", "--data-dir", dataDir, "--api-addr", "127.0.0.1:0", "--config", config, "--node-name", "e2e-node")
+	cmd, _, _, _ := launchUp(t, bin, 30*time.Second, "--data-dir", dataDir, "--api-addr", "127.0.0.1:0", "--config", config, "--node-name", "e2e-node")
+	p := &upProcess{cmd: cmd, config: config}
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	return p
+}
+
+// launchUp starts `wk up args...` and waits, up to within, until it prints the command that adds
+// a node, right after "wk is ready". It returns the process, that command's --join and --token,
+// and how long wk up took to say it was ready. The caller stops the process.
+func launchUp(t *testing.T, bin string, within time.Duration, args ...string) (cmd *exec.Cmd, join, token string, took time.Duration) {
+	t.Helper()
+	cmd = exec.Command(bin, append([]string{"up"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan bool, 1)
+	type readyLine struct {
+		join, token string
+		took        time.Duration
+	}
+	ready := make(chan readyLine, 1)
 	go func() {
+		defer close(ready)
 		sc := bufio.NewScanner(stdout)
+		var r readyLine
 		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "wk is ready") {
-				ready <- true
+			if strings.HasPrefix(strings.TrimSpace(sc.Text()), "wk is ready") {
+				r.took = time.Since(start)
+			}
+			var ok bool
+			if r.join, r.token, ok = joinArgs(sc.Text()); ok {
+				ready <- r
 			}
 		}
-		ready <- false
 	}()
 	select {
-	case ok := <-ready:
+	case r, ok := <-ready:
 		if !ok {
 			t.Fatal("wk up exited before it was ready")
 		}
-	case <-time.After(30 * time.Second):
+		return cmd, r.join, r.token, r.took
+	case <-time.After(within):
 		cmd.Process.Kill()
-		t.Fatal("wk up was not ready within 30 s")
+		t.Fatalf("wk up was not ready within %.0f s", within.Seconds())
 	}
-	p := &upProcess{cmd: cmd, config: config}
-	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
-	return p
+	return nil, "", "", 0
 }
 
 func (p *upProcess) kill9(t *testing.T) {

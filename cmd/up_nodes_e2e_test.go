@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -26,46 +25,11 @@ type upCluster struct {
 func startCluster(t *testing.T, bin, dir string, n int, extra ...string) (*upCluster, time.Duration) {
 	t.Helper()
 	config := filepath.Join(dir, "config")
-	args := []string{"up", "--nodes", strconv.Itoa(n), "--data-dir", filepath.Join(dir, "data"), "--api-addr", "127.0.0.1:0",
+	args := []string{"--nodes", strconv.Itoa(n), "--data-dir", filepath.Join(dir, "data"), "--api-addr", "127.0.0.1:0",
 		"--config", config, "--node-name", "e2e"}
-	cmd := exec.Command(bin, append(args, extra...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &upCluster{upProcess: upProcess{cmd: cmd, config: config}}
+	cmd, join, token, took := launchUp(t, bin, 60*time.Second, append(args, extra...)...)
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGINT); cmd.Wait() })
-	ready := make(chan time.Duration, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		var took time.Duration
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if strings.HasPrefix(line, "wk is ready") {
-				took = time.Since(start)
-			}
-			if f := strings.Fields(line); len(f) == 6 && f[0] == "wk" && f[1] == "agent" && f[2] == "--join" {
-				c.join, c.token = f[3], f[5]
-				ready <- took
-			}
-		}
-		close(ready)
-	}()
-	select {
-	case took, ok := <-ready:
-		if !ok {
-			t.Fatal("wk up exited before it was ready")
-		}
-		return c, took
-	case <-time.After(60 * time.Second):
-		t.Fatal("wk up --nodes was not ready within 60 s")
-	}
-	return nil, 0
+	return &upCluster{upProcess: upProcess{cmd: cmd, config: config}, join: join, token: token}, took
 }
 
 // podsByNode is the Running pods of app=hello per node.

@@ -10,18 +10,24 @@ import (
 // are keyed by service port and endpoint address, so that they outlive table rebuilds.
 type balancer struct {
 	mu     sync.Mutex
-	next   map[string]int         // service port -> round robin position
+	next   map[portKey]int        // service port -> round robin position
 	active map[netip.AddrPort]int // endpoint -> open connections through this proxy
 }
 
+// portKey names one port of one Service.
+type portKey struct {
+	svc  svcKey
+	port string // the service port's name
+}
+
 func newBalancer() *balancer {
-	return &balancer{next: map[string]int{}, active: map[netip.AddrPort]int{}}
+	return &balancer{next: map[portKey]int{}, active: map[netip.AddrPort]int{}}
 }
 
 // pick chooses among bs those not in tried: the next in round robin order, or, with leastConn,
 // the one with the fewest open connections (round robin order breaking ties). ok is false when
 // every endpoint has been tried.
-func (b *balancer) pick(key string, bs []backend, leastConn bool, tried map[netip.AddrPort]bool) (backend, bool) {
+func (b *balancer) pick(key portKey, bs []backend, leastConn bool, tried map[netip.AddrPort]bool) (backend, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	start := b.next[key]
@@ -57,12 +63,6 @@ func (b *balancer) track(addr netip.AddrPort, c net.Conn) net.Conn {
 			delete(b.active, addr)
 		}
 	}}
-}
-
-func (b *balancer) open(addr netip.AddrPort) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.active[addr]
 }
 
 // trackedConn releases its count once, on the first Close.

@@ -88,7 +88,7 @@ func (p *Proxy) dialServicePort(ctx context.Context, network string, sv *service
 	if len(bs) == 0 {
 		return nil, &noEndpointsError{sv.key}
 	}
-	key := sv.key.String() + ":" + sp.Name
+	key := portKey{sv.key, sp.Name}
 	tried := map[netip.AddrPort]bool{}
 	var errs []error
 	for {

@@ -66,10 +66,7 @@ func TestIngressTableMatch(t *testing.T) {
 		routeTestIngress("nginx", 0, "nginx", routeTestBackend("nginx-default", 80),
 			routeTestRule("", routeTestPath("/nginx", prefix, "nginx", 80))),
 	})
-	tests := []struct {
-		host, path string
-		want       string
-	}{
+	tests := []routeTestCase{
 		{"", "/", "default/root:80"},
 		{"any.test", "/anything/else", "default/root:80"},
 		{"any.test", "", "default/root:80"},
@@ -93,14 +90,7 @@ func TestIngressTableMatch(t *testing.T) {
 		{"example.com", "/wapi", "default/root:80"},
 		{"[::1]:80", "/api", "default/api:http"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.host+tt.path, func(t *testing.T) {
-			got, ok := table.match(tt.host, tt.path)
-			if !ok || got.String() != tt.want {
-				t.Errorf("match(%q, %q) = %v, %v; want %s", tt.host, tt.path, got, ok, tt.want)
-			}
-		})
-	}
+	routeTestMatch(t, table, tests)
 }
 
 func TestIngressTableDefaultBackend(t *testing.T) {
@@ -110,22 +100,12 @@ func TestIngressTableDefaultBackend(t *testing.T) {
 			routeTestRule("only.test", routeTestPath("/x", api.PathTypePrefix, "x", 80))),
 		routeTestIngress("other", 0, "traefik", routeTestBackend("traefik-default", 80)),
 	})
-	tests := []struct {
-		host, path string
-		want       string
-	}{
+	tests := []routeTestCase{
 		{"only.test", "/x/1", "default/x:80"},
 		{"only.test", "/y", "default/old-default:web"},
 		{"other.test", "/x", "default/old-default:web"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.host+tt.path, func(t *testing.T) {
-			got, ok := table.match(tt.host, tt.path)
-			if !ok || got.String() != tt.want {
-				t.Errorf("match(%q, %q) = %v, %v; want %s", tt.host, tt.path, got, ok, tt.want)
-			}
-		})
-	}
+	routeTestMatch(t, table, tests)
 }
 
 func TestIngressTableNoMatch(t *testing.T) {
@@ -148,6 +128,24 @@ func TestIngressTableNoMatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got, ok := buildIngressTable(tt.ingresses).match(tt.host, tt.path); ok {
 				t.Errorf("match(%q, %q) = %v; want no match", tt.host, tt.path, got)
+			}
+		})
+	}
+}
+
+// routeTestCase is a request and the backend it should be routed to.
+type routeTestCase struct {
+	host, path string
+	want       string
+}
+
+func routeTestMatch(t *testing.T, table *ingressTable, tests []routeTestCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.host+tt.path, func(t *testing.T) {
+			got, ok := table.match(tt.host, tt.path)
+			if !ok || got.String() != tt.want {
+				t.Errorf("match(%q, %q) = %v, %v; want %s", tt.host, tt.path, got, ok, tt.want)
 			}
 		})
 	}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -62,32 +60,5 @@ func (l *nodePortListener) handle(ctx context.Context, cfg NodePortsConfig, c ne
 		_ = c.Close()
 		return
 	}
-	nodePortSplice(ctx, c, up)
-}
-
-// nodePortSplice copies both ways until both directions end, passing a half close on where the
-// connection allows it. An error in either direction, or the end of ctx, closes both.
-func nodePortSplice(ctx context.Context, a, b net.Conn) {
-	closeBoth := func() { _ = a.Close(); _ = b.Close() }
-	stop := context.AfterFunc(ctx, closeBoth)
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); nodePortCopy(a, b, closeBoth) }()
-	go func() { defer wg.Done(); nodePortCopy(b, a, closeBoth) }()
-	wg.Wait()
-	closeBoth()
-}
-
-func nodePortCopy(dst, src net.Conn, closeBoth func()) {
-	if _, err := io.Copy(dst, src); err != nil {
-		closeBoth()
-		return
-	}
-	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-		return
-	}
-	// No half close (a stream that only closes whole): closing is the only way to pass the EOF on.
-	closeBoth()
+	splice(ctx, c, up)
 }

@@ -91,6 +91,13 @@ func nodePortTestEcho(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveTestConns(t, ln, func(c net.Conn) { _, _ = io.Copy(c, c) })
+	return ln.Addr().String()
+}
+
+// serveTestConns hands each connection ln accepts to handle, which runs in a goroutine of its
+// own; the connection is closed when handle returns, and ln when the test ends.
+func serveTestConns(t *testing.T, ln net.Listener, handle func(net.Conn)) {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -100,11 +107,10 @@ func nodePortTestEcho(t *testing.T) string {
 			}
 			go func() {
 				defer c.Close()
-				_, _ = io.Copy(c, c)
+				handle(c)
 			}()
 		}
 	}()
-	return ln.Addr().String()
 }
 
 // nodePortTestFreePort finds a loopback port that is free now.

@@ -42,9 +42,6 @@ type Config struct {
 	NodeAddr string
 	// IngressAddr, when set, is where the Ingress HTTP listener listens (HOST:PORT).
 	IngressAddr string
-	// OnServices, when set, is called with every Service after each change to the Services seen
-	// (NodePorts.Update fits). It runs on the watch's goroutine and must not block.
-	OnServices func([]*api.Service)
 }
 
 // DefaultConfig returns the defaults; the caller sets NodeName, Client, TunnelAddr and Secret.
@@ -64,9 +61,9 @@ type Proxy struct {
 	table atomic.Pointer[table]
 
 	mu       sync.Mutex
-	ln       net.Listener // the tunnel's, once Listen ran
-	services map[string]*api.Service
-	eps      map[string]*api.Endpoints
+	ln       net.Listener   // the tunnel's, once Listen ran
+	services []*api.Service // as the last watch event left them
+	eps      []*api.Endpoints
 
 	tunnelAccepted atomic.Int64 // tunnel connections spliced, for tests
 
@@ -84,12 +81,10 @@ func New(cfg Config) *Proxy {
 		cfg.DialTimeout = def.DialTimeout
 	}
 	p := &Proxy{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		nodes:    newNodeCache(cfg.Client, cfg.NodeName),
-		bal:      newBalancer(),
-		services: map[string]*api.Service{},
-		eps:      map[string]*api.Endpoints{},
+		cfg:   cfg,
+		log:   cfg.Logger,
+		nodes: newNodeCache(cfg.Client, cfg.NodeName),
+		bal:   newBalancer(),
 	}
 	p.table.Store(buildTable(nil, nil))
 	if cfg.NodeAddr != "" {
@@ -139,29 +134,14 @@ func (p *Proxy) Run(ctx context.Context) error {
 	if err := p.Listen(); err != nil {
 		return err
 	}
-	svcKind, _ := api.ResourceFor("services")
-	epKind, _ := api.ResourceFor("endpoints")
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		w := &watcher{c: p.cfg.Client, kind: svcKind, log: p.log, apply: p.setServices}
-		w.run(gctx)
-		return nil
-	})
-	g.Go(func() error {
-		w := &watcher{c: p.cfg.Client, kind: epKind, log: p.log, apply: p.setEndpoints}
-		w.run(gctx)
-		return nil
-	})
+	g.Go(func() error { return watch(gctx, p, "services", p.setServices) })
+	g.Go(func() error { return watch(gctx, p, "endpoints", p.setEndpoints) })
 	if p.nodePorts != nil {
 		g.Go(func() error { return p.nodePorts.Run(gctx) })
 	}
 	if p.ingress != nil {
-		ingKind, _ := api.ResourceFor("ingresses")
-		g.Go(func() error {
-			w := &watcher{c: p.cfg.Client, kind: ingKind, log: p.log, apply: p.setIngresses}
-			w.run(gctx)
-			return nil
-		})
+		g.Go(func() error { return watch(gctx, p, "ingresses", p.ingress.Update) })
 		g.Go(func() error { return p.ingress.Run(gctx, p.cfg.IngressAddr) })
 	}
 	p.mu.Lock()
@@ -173,51 +153,19 @@ func (p *Proxy) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-func (p *Proxy) setServices(objs map[string]api.Object) {
-	list := make([]*api.Service, 0, len(objs))
+func (p *Proxy) setServices(list []*api.Service) {
 	p.mu.Lock()
-	p.services = make(map[string]*api.Service, len(objs))
-	for k, o := range objs {
-		s := o.(*api.Service)
-		p.services[k] = s
-		list = append(list, s)
-	}
-	p.rebuildLocked()
+	p.services = list
+	p.table.Store(buildTable(p.services, p.eps))
 	p.mu.Unlock()
 	if p.nodePorts != nil {
 		p.nodePorts.Update(list)
 	}
-	if p.cfg.OnServices != nil {
-		p.cfg.OnServices(list)
-	}
 }
 
-func (p *Proxy) setIngresses(objs map[string]api.Object) {
-	list := make([]*api.Ingress, 0, len(objs))
-	for _, o := range objs {
-		list = append(list, o.(*api.Ingress))
-	}
-	p.ingress.Update(list)
-}
-
-func (p *Proxy) setEndpoints(objs map[string]api.Object) {
+func (p *Proxy) setEndpoints(list []*api.Endpoints) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.eps = make(map[string]*api.Endpoints, len(objs))
-	for k, o := range objs {
-		p.eps[k] = o.(*api.Endpoints)
-	}
-	p.rebuildLocked()
-}
-
-func (p *Proxy) rebuildLocked() {
-	svcs := make([]*api.Service, 0, len(p.services))
-	for _, s := range p.services {
-		svcs = append(svcs, s)
-	}
-	eps := make([]*api.Endpoints, 0, len(p.eps))
-	for _, e := range p.eps {
-		eps = append(eps, e)
-	}
-	p.table.Store(buildTable(svcs, eps))
+	p.eps = list
+	p.table.Store(buildTable(p.services, p.eps))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 )
 
 const proxyTestSecret = "proxy-test-secret"
@@ -28,21 +29,12 @@ type proxyTestCluster struct {
 
 func startProxyTestCluster(t *testing.T, nodes int) *proxyTestCluster {
 	t.Helper()
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvCtx, srvCancel := context.WithCancel(context.Background())
-	srvDone := make(chan struct{})
-	go func() { defer close(srvDone); srv.Run(srvCtx) }()
-	// The proxies stop first: the server's shutdown would otherwise wait for their watches.
+	_, c := controltest.Start(t, control.Config{})
+	// The proxies stop first (their cleanup runs before the server's): the server's shutdown would
+	// otherwise wait for their watches.
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait(); srvCancel(); <-srvDone })
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	tc := &proxyTestCluster{client: c}
 	for i := 1; i <= nodes; i++ {
 		cfg := DefaultConfig()
@@ -79,20 +71,10 @@ func proxyTestPod(t *testing.T, ip, name string) netip.AddrPort {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.WriteString(c, name+"\n")
-				io.Copy(c, c)
-			}()
-		}
-	}()
+	serveTestConns(t, ln, func(c net.Conn) {
+		io.WriteString(c, name+"\n")
+		io.Copy(c, c)
+	})
 	return netip.AddrPortFrom(pod, ln.Addr().(*net.TCPAddr).AddrPort().Port())
 }
 

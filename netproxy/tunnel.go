@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/wk-project/wk/control/client"
 )
 
 // The node-to-node tunnel carries one pod connection per TCP connection. The receiving node
@@ -142,7 +144,7 @@ func (p *Proxy) handleTunnel(ctx context.Context, c net.Conn) {
 		return
 	}
 	p.tunnelAccepted.Add(1)
-	spliceConns(ctx, c, up)
+	splice(ctx, c, up)
 }
 
 // errTunnelAuth is all a peer that fails authentication learns.
@@ -190,28 +192,9 @@ func refuse(c net.Conn, err error) {
 	c.Write(append([]byte{tunnelRefused, byte(len(why))}, why...))
 }
 
-// spliceConns copies both ways until both directions end, passing half closes on. An error in
-// either direction, or the end of ctx, closes both.
-func spliceConns(ctx context.Context, a, b net.Conn) {
-	closeBoth := func() { a.Close(); b.Close() }
-	stop := context.AfterFunc(ctx, closeBoth)
+// splice runs client.Splice over a and b; the end of ctx closes both.
+func splice(ctx context.Context, a, b net.Conn) {
+	stop := context.AfterFunc(ctx, func() { a.Close(); b.Close() })
 	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	half := func(dst, src net.Conn) {
-		defer wg.Done()
-		if _, err := io.Copy(dst, src); err != nil {
-			closeBoth()
-			return
-		}
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-			return
-		}
-		closeBoth()
-	}
-	go half(a, b)
-	go half(b, a)
-	wg.Wait()
-	closeBoth()
+	client.Splice(a, b)
 }

@@ -4,23 +4,31 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
 )
 
-// watcher keeps the set of objects of one kind (every namespace) current: a list, then a watch
-// from the list's revision, and a new list when the watch answers 410 Gone. Each change hands a
-// copy of the whole set, by "namespace/name", to apply.
-type watcher struct {
+// watcher keeps the set of objects of one kind (type T, every namespace) current: a list, then a
+// watch from the list's revision, and a new list when the watch answers 410 Gone. Each change
+// hands the whole set to apply, in a slice of its own.
+type watcher[T api.Object] struct {
 	c     *client.Client
 	kind  *api.Kind
 	log   *slog.Logger
-	apply func(map[string]api.Object)
+	apply func([]T)
 }
 
-func (w *watcher) run(ctx context.Context) {
+// watch keeps apply current with every object of resource until ctx ends.
+func watch[T api.Object](ctx context.Context, p *Proxy, resource string, apply func([]T)) error {
+	k, _ := api.ResourceFor(resource)
+	(&watcher[T]{c: p.cfg.Client, kind: k, log: p.log, apply: apply}).run(ctx)
+	return nil
+}
+
+func (w *watcher[T]) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		objs, rv, err := w.c.List(ctx, w.kind, "", client.ListOptions{})
 		if err != nil {
@@ -30,17 +38,17 @@ func (w *watcher) run(ctx context.Context) {
 			sleepCtx(ctx, time.Second)
 			continue
 		}
-		set := make(map[string]api.Object, len(objs))
+		set := make(map[string]T, len(objs))
 		for _, o := range objs {
-			set[objectKey(o)] = o
+			set[objectKey(o)] = o.(T)
 		}
-		w.apply(maps.Clone(set))
+		w.apply(slices.Collect(maps.Values(set)))
 		w.watch(ctx, set, rv)
 	}
 }
 
 // watch follows changes from rv until the stream ends or answers 410; the caller lists again.
-func (w *watcher) watch(ctx context.Context, set map[string]api.Object, rv string) {
+func (w *watcher[T]) watch(ctx context.Context, set map[string]T, rv string) {
 	for ctx.Err() == nil {
 		events, err := w.c.Watch(ctx, w.kind, "", client.ListOptions{ResourceVersion: rv})
 		if err != nil {
@@ -54,13 +62,13 @@ func (w *watcher) watch(ctx context.Context, set map[string]api.Object, rv strin
 			rv = ev.Object.GetObjectMeta().ResourceVersion
 			switch ev.Type {
 			case api.Added, api.Modified:
-				set[objectKey(ev.Object)] = ev.Object
+				set[objectKey(ev.Object)] = ev.Object.(T)
 			case api.Deleted:
 				delete(set, objectKey(ev.Object))
 			default:
 				continue
 			}
-			w.apply(maps.Clone(set))
+			w.apply(slices.Collect(maps.Values(set)))
 		}
 	}
 }

@@ -99,21 +99,18 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.startProxy(); err != nil {
 		return err
 	}
-	a.driver = &wasmDriver{
+	d := &wasmDriver{
 		rt:      rt,
 		images:  &imageStore{dir: filepath.Join(a.cfg.DataDir, "modules"), blobs: a.client, http: &http.Client{Timeout: 5 * time.Minute}},
 		net:     a.proxy.ForPod,
 		pulled:  map[string]string{},
 		toolbox: a.cfg.Toolbox,
 	}
+	a.driver = d
 	if len(a.cfg.Toolbox) > 0 {
 		var warm sync.WaitGroup
-		defer warm.Wait() // before the runtime closes
-		warm.Add(1)
-		go func() {
-			defer warm.Done()
-			a.driver.(*wasmDriver).loadToolbox(ctx) // compile it before the first exec needs it
-		}()
+		defer warm.Wait()                      // before the runtime closes
+		warm.Go(func() { d.loadToolbox(ctx) }) // compile it before the first exec needs it
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.tunnelLoop(gctx) })

@@ -6,13 +6,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 	"github.com/wk-project/wk/samples/build"
 )
 
@@ -31,14 +31,7 @@ func startNode(t *testing.T) *testNode { return startNodeWith(t, nil) }
 // startNodeWith starts a node whose agent Config edit changes first.
 func startNodeWith(t *testing.T, edit func(*Config)) *testNode {
 	t.Helper()
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := controltest.Start(t, control.Config{})
 	cfg := DefaultConfig()
 	cfg.Name, cfg.DataDir = "node-a", t.TempDir()
 	if edit != nil {
@@ -46,11 +39,9 @@ func startNodeWith(t *testing.T, edit func(*Config)) *testNode {
 	}
 	a := New(cfg, c)
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Run(ctx) }()
-	go func() { defer wg.Done(); a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	done := make(chan struct{})
+	go func() { defer close(done); a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 	return &testNode{client: c, agent: a, name: cfg.Name}
 }
 
@@ -92,6 +83,16 @@ func (n *testNode) waitPod(t *testing.T, name, what string, ok func(*api.Pod) bo
 	}
 	t.Fatalf("pod %s never %s; last status: %+v", name, what, last.Status)
 	return nil
+}
+
+func (n *testNode) get(t *testing.T, name string) *api.Pod {
+	t.Helper()
+	pods, _ := api.ResourceFor("pods")
+	obj, err := n.client.Get(context.Background(), pods, "default", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj.(*api.Pod)
 }
 
 func ready(p *api.Pod) bool {
@@ -280,9 +281,7 @@ func TestExecProbe(t *testing.T) {
 	n.waitPod(t, "exec-ok", "Ready by its exec probe", ready)
 	p := n.waitPod(t, "exec-fails", "Running", func(p *api.Pod) bool { return p.Status.Phase == api.PodRunning })
 	time.Sleep(time.Second)
-	pods, _ := api.ResourceFor("pods")
-	obj, _ := n.client.Get(context.Background(), pods, "default", p.Name)
-	if ready(obj.(*api.Pod)) {
+	if ready(n.get(t, p.Name)) {
 		t.Fatal("a pod whose exec probe fails is Ready")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/wk-project/wk/control"
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
+	"github.com/wk-project/wk/control/controltest"
 )
 
 // linkedNode is a control plane and an agent that reaches it through a link the test cuts and
@@ -30,14 +31,7 @@ type linkedNode struct {
 
 func startLinkedNode(t *testing.T) *linkedNode {
 	t.Helper()
-	srv, err := control.New(control.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(srv.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := controltest.Start(t, control.Config{})
 	u, err := url.Parse(srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +44,6 @@ func startLinkedNode(t *testing.T) *linkedNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { srv.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-
 	cfg := DefaultConfig()
 	cfg.Name, cfg.DataDir = "node-a", t.TempDir()
 	cfg.Heartbeat = 500 * time.Millisecond
@@ -124,16 +113,6 @@ func (n *linkedNode) delete(t *testing.T, name string) {
 	if _, err := n.client.Delete(context.Background(), pods, "default", name, nil); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func (n *linkedNode) get(t *testing.T, name string) *api.Pod {
-	t.Helper()
-	pods, _ := api.ResourceFor("pods")
-	obj, err := n.client.Get(context.Background(), pods, "default", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return obj.(*api.Pod)
 }
 
 // workers lists the pods the agent runs, by name.

@@ -7,13 +7,9 @@ import "github.com/wk-project/wk/control/api"
 // finished (Succeeded or Failed) is not started again.
 func diffPods(desired map[string]*api.Pod, running map[string]bool) (start []*api.Pod, stop []string) {
 	for uid, p := range desired {
-		if running[uid] || p.DeletionTimestamp != nil {
-			continue
+		if !running[uid] && runnable(p) {
+			start = append(start, p)
 		}
-		if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
-			continue
-		}
-		start = append(start, p)
 	}
 	for uid := range running {
 		if p, ok := desired[uid]; !ok || p.DeletionTimestamp != nil {
@@ -21,4 +17,9 @@ func diffPods(desired map[string]*api.Pod, running map[string]bool) (start []*ap
 		}
 	}
 	return start, stop
+}
+
+// runnable reports whether a pod is to run: it is not being deleted and has not ended.
+func runnable(p *api.Pod) bool {
+	return p.DeletionTimestamp == nil && p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed
 }

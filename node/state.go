@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/wk-project/wk/control/api"
 )
@@ -25,10 +25,10 @@ type nodeRecord struct {
 	PodCIDR string `json:"podCIDR"`
 }
 
-// podsRecord is the content of pods.json.
-type podsRecord struct {
-	Node string     `json:"node"`
-	Pods []*api.Pod `json:"pods"`
+// podsRecord is the content of pods.json: read with P *api.Pod, written with P json.RawMessage.
+type podsRecord[P any] struct {
+	Node string `json:"node"`
+	Pods []P    `json:"pods"`
 }
 
 func (a *Agent) readPodCIDR(ctx context.Context) (string, error) {
@@ -90,7 +90,16 @@ func (a *Agent) recordedPodCIDR() (string, bool) {
 type podRecorder struct {
 	path string
 	node string
-	last []byte // what pods.json holds
+	last []byte               // what pods.json holds
+	pods map[string]recordPod // by UID, the pods last holds; nil before the first save
+}
+
+// recordPod is a pod as pods.json records it, and the object it was made from: a watch event
+// replaces one pod of the desired set, so that a save encodes that one only, and finds the record
+// unchanged without encoding the others.
+type recordPod struct {
+	from *api.Pod
+	json []byte
 }
 
 func (a *Agent) newPodRecorder() *podRecorder {
@@ -101,27 +110,44 @@ func (a *Agent) newPodRecorder() *podRecorder {
 // A pod is recorded without its status and resourceVersion, so that status writes do not
 // rewrite the file.
 func (r *podRecorder) save(desired map[string]*api.Pod) error {
-	rec := podsRecord{Node: r.node, Pods: []*api.Pod{}}
-	for _, p := range desired {
+	pods := make(map[string]recordPod, len(desired))
+	changed := r.pods == nil
+	for uid, p := range desired {
 		if !runnable(p) {
 			continue
 		}
-		cp := *p
-		cp.ResourceVersion, cp.Status = "", api.PodStatus{}
-		rec.Pods = append(rec.Pods, &cp)
+		rp, ok := r.pods[uid]
+		if !ok || rp.from != p {
+			cp := *p
+			cp.ResourceVersion, cp.Status = "", api.PodStatus{}
+			b, err := json.Marshal(&cp)
+			if err != nil {
+				return err
+			}
+			changed = changed || !ok || !bytes.Equal(b, rp.json)
+			rp = recordPod{from: p, json: b}
+		}
+		pods[uid] = rp
 	}
-	slices.SortFunc(rec.Pods, func(x, y *api.Pod) int { return strings.Compare(x.UID, y.UID) })
+	if !changed && len(pods) == len(r.pods) {
+		r.pods = pods
+		return nil
+	}
+	rec := podsRecord[json.RawMessage]{Node: r.node, Pods: []json.RawMessage{}}
+	for _, uid := range slices.Sorted(maps.Keys(pods)) {
+		rec.Pods = append(rec.Pods, pods[uid].json)
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	if bytes.Equal(b, r.last) {
-		return nil
+	if !bytes.Equal(b, r.last) {
+		if err := writeFileAtomic(r.path, b); err != nil {
+			return fmt.Errorf("record pods: %w", err)
+		}
+		r.last = b
 	}
-	if err := writeFileAtomic(r.path, b); err != nil {
-		return fmt.Errorf("record pods: %w", err)
-	}
-	r.last = b
+	r.pods = pods
 	return nil
 }
 
@@ -135,7 +161,7 @@ func (r *podRecorder) load() (map[string]*api.Pod, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read recorded pods: %w", err)
 	}
-	var rec podsRecord
+	var rec podsRecord[*api.Pod]
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("read recorded pods %s: %w", r.path, err)
 	}
@@ -149,11 +175,6 @@ func (r *podRecorder) load() (map[string]*api.Pod, error) {
 	}
 	r.last = b
 	return pods, nil
-}
-
-// runnable reports whether diffPods would run the pod: it is not being deleted and has not ended.
-func runnable(p *api.Pod) bool {
-	return p.DeletionTimestamp == nil && p.Status.Phase != api.PodSucceeded && p.Status.Phase != api.PodFailed
 }
 
 // removeOrphanPodDirs removes the folders of pods that no worker runs: those a previous agent

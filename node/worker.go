@@ -103,8 +103,7 @@ func drainPeriod(p *api.Pod) time.Duration {
 // stop kills the pod's containers, waits until they are gone and removes the pod's folder.
 func (w *podWorker) stop() {
 	w.remove.Store(true)
-	w.cancel()
-	<-w.done
+	w.halt()
 }
 
 // halt kills the pod's containers and waits until they are gone, keeping the pod's folder (its

@@ -1,7 +1,6 @@
 package wasmrt
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,9 +64,10 @@ func (n *netFS) openDNS(name string, flag sys.Oflag) (sys.File, sys.Errno) {
 	}
 	var b strings.Builder
 	for _, ip := range ips {
-		b.WriteString(ip.String() + "\n")
+		b.WriteString(ip.String())
+		b.WriteByte('\n')
 	}
-	return &dnsFile{r: bytes.NewReader([]byte(b.String()))}, 0
+	return &dnsFile{r: strings.NewReader(b.String())}, 0
 }
 
 // lookupErrno maps a lookup error: ENOENT for a name that does not exist,
@@ -94,7 +94,7 @@ func notFound(err error) bool {
 // dnsFile is the answer to a lookup, read like a small regular file.
 type dnsFile struct {
 	sys.UnimplementedFile
-	r *bytes.Reader
+	r *strings.Reader
 }
 
 var _ sys.File = (*dnsFile)(nil)
@@ -125,7 +125,7 @@ func (f *dnsFile) Seek(offset fileOffset, whence int) (int64, sys.Errno) {
 	return n, readErrno(err)
 }
 
-// readErrno maps an error of a bytes.Reader; io.EOF is no error.
+// readErrno maps an error of a strings.Reader; io.EOF is no error.
 func readErrno(err error) sys.Errno {
 	if err == nil || errors.Is(err, io.EOF) {
 		return 0

@@ -3,9 +3,7 @@ package apiserver
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -42,13 +40,9 @@ func (s *Server) bind(w http.ResponseWriter, r *http.Request, t target) error {
 
 func readBinding(r *http.Request, max int64) (Binding, error) {
 	var b Binding
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, max))
+	body, err := readBody(r, max)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return b, api.NewStatusError(http.StatusRequestEntityTooLarge, api.ReasonTooLarge, "the request body is larger than %d bytes", max)
-		}
-		return b, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "read request body: %v", err)
+		return b, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -40,8 +40,8 @@ func toValue(obj api.Object) ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// readObject reads a request body of at most max bytes and decodes it strictly as kind k.
-func readObject(r *http.Request, k *api.Kind, max int64) (api.Object, error) {
+// readBody reads a request body of at most max bytes.
+func readBody(r *http.Request, max int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, max))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -49,6 +49,15 @@ func readObject(r *http.Request, k *api.Kind, max int64) (api.Object, error) {
 			return nil, api.NewStatusError(http.StatusRequestEntityTooLarge, api.ReasonTooLarge, "the request body is larger than %d bytes", max)
 		}
 		return nil, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "read request body: %v", err)
+	}
+	return body, nil
+}
+
+// readObject reads a request body of at most max bytes and decodes it strictly as kind k.
+func readObject(r *http.Request, k *api.Kind, max int64) (api.Object, error) {
+	body, err := readBody(r, max)
+	if err != nil {
+		return nil, err
 	}
 	obj, err := api.DecodeObject(body)
 	if err != nil {

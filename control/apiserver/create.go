@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wk-project/wk/control/api"
+	"github.com/wk-project/wk/control/store"
 )
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, t target) error {
@@ -62,14 +63,8 @@ func (s *Server) createObject(t target, obj api.Object) (api.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := t.kind.StoreKey(m.Namespace, m.Name)
-	expected := s.events.expect(t.kind, key, val, obj)
-	kv, err := s.store.Create(key, val)
-	s.events.committed(key, expected, kv.Rev)
-	if err != nil {
-		return nil, storeError(err, t, m.Name)
-	}
-	return stored(obj, kv), nil
+	op := store.Op{Type: store.OpCreate, Key: t.kind.StoreKey(m.Namespace, m.Name), Value: val}
+	return s.commit(write{t: t, obj: obj, op: op})
 }
 
 // placeNamespace checks the object's namespace against the path's, filling it in when empty.

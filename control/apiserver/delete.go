@@ -29,11 +29,7 @@ func (s *Server) deleteObject(t target, opts api.DeleteOptions) (api.Object, err
 	if t.kind.Kind == "Namespace" && protectedNamespaces[t.name] {
 		return nil, api.NewStatusError(http.StatusForbidden, api.ReasonForbidden, "namespace %q is protected and cannot be deleted", t.name)
 	}
-	kv, err := s.store.Get(t.key())
-	if err != nil {
-		return nil, storeError(err, t, t.name)
-	}
-	obj, err := fromKV(t.kind, kv)
+	obj, err := s.getObject(t)
 	if err != nil {
 		return nil, err
 	}

@@ -97,37 +97,41 @@ func (l *Local) UpdateStatusAll(ctx context.Context, objs []api.Object) ([]api.O
 	if err := ctx.Err(); err != nil {
 		return nil, repeatErr(len(objs), err)
 	}
-	return l.all(len(objs), func(i int) (write, error) { return l.prepareUpdate(objs[i], "status") })
+	return l.all(len(objs), func(i int) (write, error) {
+		t, in, err := updateIn(objs[i], "status")
+		if err != nil {
+			return write{}, err
+		}
+		return l.s.prepareUpdate(t, in)
+	})
 }
 
 func (l *Local) update(obj api.Object, sub string) (api.Object, error) {
-	if _, ok := obj.(*api.Service); ok && sub == "" {
-		l.s.serviceMu.Lock()
-		defer l.s.serviceMu.Unlock()
-	}
-	w, err := l.prepareUpdate(obj, sub)
+	t, in, err := updateIn(obj, sub)
 	if err != nil {
 		return nil, asStatus(err)
 	}
-	out, err := l.s.commit(w)
+	out, err := l.s.updateObject(t, in)
 	return out, asStatus(err)
 }
 
-func (l *Local) prepareUpdate(obj api.Object, sub string) (write, error) {
+// updateIn is the target and the server's copy of an update of obj (or, for sub "status", of
+// its status).
+func updateIn(obj api.Object, sub string) (target, api.Object, error) {
 	copied := copyIn
 	if sub == "status" {
 		copied = copyStatusIn
 	}
 	in, err := copied(obj)
 	if err != nil {
-		return write{}, err
+		return target{}, nil, err
 	}
 	k := api.KindOf(in)
 	m := in.GetObjectMeta()
 	if m.Name == "" {
-		return write{}, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowd, "PUT is not supported on %s", k.Path(m.Namespace, ""))
+		return target{}, nil, api.NewStatusError(http.StatusMethodNotAllowed, api.ReasonMethodNotAllowd, "PUT is not supported on %s", k.Path(m.Namespace, ""))
 	}
-	return l.s.prepareUpdate(localTarget(k, m.Namespace, m.Name, sub), in)
+	return localTarget(k, m.Namespace, m.Name, sub), in, nil
 }
 
 // Bind assigns the pod to node through the binding subresource: spec.nodeName and the
@@ -209,16 +213,9 @@ func (l *Local) Watch(ctx context.Context, k *api.Kind, ns string, opts client.L
 	if err != nil {
 		return nil, asStatus(err)
 	}
-	var initial []api.Object
-	if from == 0 {
-		if initial, from, err = l.s.listObjects(t, f); err != nil {
-			return nil, asStatus(err)
-		}
-	}
-	l.s.events.watching(k)
-	events, err := l.s.store.Watch(ctx, t.key(), from)
+	initial, from, events, err := l.s.openWatch(ctx, t, f, from)
 	if err != nil {
-		return nil, asStatus(storeError(err, t, ""))
+		return nil, asStatus(err)
 	}
 	out := make(chan client.Event, 64)
 	go l.s.localWatch(ctx, t, f, initial, from, events, out)
@@ -257,10 +254,7 @@ func (s *Server) localWatch(ctx context.Context, t target, f filter, initial []a
 				return
 			}
 		case <-keepalive.C:
-			bm := t.kind.New()
-			api.SetTypeMeta(bm)
-			bm.GetObjectMeta().ResourceVersion = strconv.FormatInt(last, 10)
-			if !send(client.Event{Type: api.Bookmark, Object: bm}) {
+			if !send(client.Event{Type: api.Bookmark, Object: bookmark(t.kind, last)}) {
 				return
 			}
 		case <-ctx.Done():

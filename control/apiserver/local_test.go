@@ -3,7 +3,6 @@ package apiserver_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/apiserver"
 	"github.com/wk-project/wk/control/client"
-	"github.com/wk-project/wk/control/store"
 )
 
 // objectClient is what the HTTP client and the in-process one have in common.
@@ -35,29 +33,8 @@ var (
 // newClients starts a server over a fresh store and returns its HTTP client and its in-process one.
 func newClients(t *testing.T) (*client.Client, *apiserver.Local, string) {
 	t.Helper()
-	cfg := store.DefaultConfig()
-	cfg.Dir = t.TempDir()
-	st, err := store.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	acfg := apiserver.DefaultConfig()
-	acfg.AdminToken = adminToken
-	srv := apiserver.New(acfg, st)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.CloseClientConnections()
-		hs.Close()
-		st.Close()
-	})
-	c, err := client.New(client.Config{Server: hs.URL, Token: adminToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Create(context.Background(), &api.Namespace{ObjectMeta: api.ObjectMeta{Name: "default"}}); err != nil {
-		t.Fatal(err)
-	}
-	return c, srv.Local(), hs.URL
+	ts := newTestServer(t)
+	return ts.client, ts.srv.Local(), ts.url
 }
 
 // TestClientContract runs one script against the HTTP client and the in-process client: both

@@ -42,11 +42,7 @@ func (s *Server) podExec(w http.ResponseWriter, r *http.Request, t target) error
 
 // boundPod reads the target pod and checks that it is on a node.
 func (s *Server) boundPod(t target) (*api.Pod, error) {
-	kv, err := s.store.Get(t.key())
-	if err != nil {
-		return nil, storeError(err, t, t.name)
-	}
-	obj, err := fromKV(t.kind, kv)
+	obj, err := s.getObject(t)
 	if err != nil {
 		return nil, err
 	}
@@ -60,18 +56,13 @@ func (s *Server) boundPod(t target) (*api.Pod, error) {
 // proxyToNode sends a request to the agent of the pod's node, through the node's tunnel, and
 // streams its answer back.
 func (s *Server) proxyToNode(w http.ResponseWriter, r *http.Request, pod *api.Pod, method, path string, q url.Values, body io.Reader) error {
-	req, err := s.agentRequest(r.Context(), pod.Spec.NodeName, method, path+"?"+q.Encode(), body)
+	resp, err := s.callAgent(r.Context(), pod.Spec.NodeName, method, path+"?"+q.Encode(), body, "")
 	if err != nil {
 		return err
 	}
-	resp, err := tunnelTransport.RoundTrip(req)
-	if err != nil {
-		return api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s cannot be reached: %v", pod.Spec.NodeName, err)
-	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "%s", trimNewline(string(msg)))
+		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "%s", agentMessage(resp))
 	}
 	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 	w.WriteHeader(http.StatusOK)

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/client"
@@ -24,7 +22,7 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 	if err != nil || port < 1 || port > 65535 {
 		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "port must be a number from 1 to 65535, not %q", r.URL.Query().Get("port"))
 	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), client.PortForwardProtocol) || !headerHasToken(r.Header, "Connection", "upgrade") {
+	if !wantsUpgrade(r, client.PortForwardProtocol) {
 		return api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
 			"port forwarding needs the headers Connection: Upgrade and Upgrade: %s", client.PortForwardProtocol)
 	}
@@ -40,18 +38,12 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 	if err != nil {
 		return err
 	}
-	conn, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		upstream.Close()
-		return fmt.Errorf("forward port %d of pod %s: %w", port, pod.Name, err)
-	}
-	conn.SetDeadline(time.Time{}) // the server's request timeouts do not apply to the stream
-	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+client.PortForwardProtocol+"\r\n\r\n"); err != nil {
-		conn.Close()
+	conn := switchProtocols(w, client.PortForwardProtocol, fmt.Sprintf("forward port %d of pod %s", port, pod.Name))
+	if conn == nil {
 		upstream.Close()
 		return nil
 	}
-	client.Splice(&upgradedConn{hijackedConn{Conn: conn, r: brw.Reader}}, upstream)
+	client.Splice(&upgradedConn{conn}, upstream)
 	return nil
 }
 
@@ -59,23 +51,16 @@ func (s *Server) podPortForward(w http.ResponseWriter, r *http.Request, t target
 // same way as the caller's.
 func (s *Server) dialPodPort(r *http.Request, pod *api.Pod, port int) (io.ReadWriteCloser, error) {
 	path := fmt.Sprintf("/portForward/%s/%s?port=%d", url.PathEscape(pod.Namespace), url.PathEscape(pod.Name), port)
-	req, err := s.agentRequest(r.Context(), pod.Spec.NodeName, http.MethodPost, path, nil)
+	resp, err := s.callAgent(r.Context(), pod.Spec.NodeName, http.MethodPost, path, nil, client.PortForwardProtocol)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", client.PortForwardProtocol)
-	resp, err := tunnelTransport.RoundTrip(req)
-	if err != nil {
-		return nil, api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s cannot be reached: %v", pod.Spec.NodeName, err)
-	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer resp.Body.Close()
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		if resp.StatusCode == http.StatusNotFound {
-			return nil, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "%s", trimNewline(string(msg)))
+			return nil, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest, "%s", agentMessage(resp))
 		}
-		return nil, api.NewStatusError(http.StatusInternalServerError, api.ReasonInternal, "%s", trimNewline(string(msg)))
+		return nil, api.NewStatusError(http.StatusInternalServerError, api.ReasonInternal, "%s", agentMessage(resp))
 	}
 	upstream, ok := resp.Body.(io.ReadWriteCloser)
 	if !ok {
@@ -95,7 +80,7 @@ func podPhase(p *api.Pod) string {
 
 // upgradedConn is a hijacked connection that passes a half close on to the caller, when the
 // connection under it can (TCP, TLS).
-type upgradedConn struct{ hijackedConn }
+type upgradedConn struct{ *hijackedConn }
 
 func (c *upgradedConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {

@@ -48,6 +48,7 @@ func (s *Server) get(w http.ResponseWriter, t target) error {
 	return nil
 }
 
+// getObject reads the object t names.
 func (s *Server) getObject(t target) (api.Object, error) {
 	kv, err := s.store.Get(t.key())
 	if err != nil {

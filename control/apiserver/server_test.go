@@ -23,10 +23,33 @@ const adminToken = "admin-secret"
 type testServer struct {
 	url    string
 	store  *store.Store
+	srv    *apiserver.Server
 	client *client.Client
 }
 
 func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	st := openStore(t)
+	acfg := apiserver.DefaultConfig()
+	acfg.AdminToken, acfg.JoinToken = adminToken, joinToken
+	acfg.MaxRequestBytes = 64 << 10
+	srv := apiserver.New(acfg, st)
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		hs.Close()
+	})
+	c, err := client.New(client.Config{Server: hs.URL, Token: adminToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{url: hs.URL, store: st, srv: srv, client: c}
+	ts.mustCreate(t, &api.Namespace{ObjectMeta: api.ObjectMeta{Name: "default"}})
+	return ts
+}
+
+// openStore opens a badger store in a temp dir, closed when the test ends.
+func openStore(t *testing.T) *store.Store {
 	t.Helper()
 	cfg := store.DefaultConfig()
 	cfg.Dir = t.TempDir()
@@ -34,22 +57,8 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acfg := apiserver.DefaultConfig()
-	acfg.AdminToken, acfg.JoinToken = adminToken, "join-secret"
-	acfg.MaxRequestBytes = 64 << 10
-	hs := httptest.NewServer(apiserver.New(acfg, st).Handler())
-	t.Cleanup(func() {
-		hs.CloseClientConnections()
-		hs.Close()
-		st.Close()
-	})
-	c, err := client.New(client.Config{Server: hs.URL, Token: adminToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{url: hs.URL, store: st, client: c}
-	ts.mustCreate(t, &api.Namespace{ObjectMeta: api.ObjectMeta{Name: "default"}})
-	return ts
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func (ts *testServer) mustCreate(t *testing.T, obj api.Object) api.Object {

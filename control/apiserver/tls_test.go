@@ -8,18 +8,12 @@ import (
 	"github.com/wk-project/wk/control/apiserver"
 	"github.com/wk-project/wk/control/client"
 	"github.com/wk-project/wk/control/pki"
-	"github.com/wk-project/wk/control/store"
 )
 
 // TestRunServesTLS runs the server on its own listener with a TLS config and calls it over https,
 // HTTP/1.1 as the exec streams and the tunnels need.
 func TestRunServesTLS(t *testing.T) {
-	scfg := store.DefaultConfig()
-	scfg.Dir = t.TempDir()
-	st, err := store.Open(scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t)
 	ca, err := pki.LoadOrCreateCA(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +37,6 @@ func TestRunServesTLS(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("run: %v", err)
 		}
-		st.Close()
 	})
 
 	c, err := client.New(client.Config{Server: "https://" + srv.Addr(), Token: adminToken, CAData: ca.CertPEM()})

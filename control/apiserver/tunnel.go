@@ -85,22 +85,16 @@ func (t *tunnels) closeAll() {
 // protocol and keeps it as the node's session.
 func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request) {
 	node := r.PathValue("name")
-	if !strings.EqualFold(r.Header.Get("Upgrade"), tunnelProtocol) || !headerHasToken(r.Header, "Connection", "upgrade") {
+	if !wantsUpgrade(r, tunnelProtocol) {
 		writeError(w, api.NewStatusError(http.StatusBadRequest, api.ReasonBadRequest,
 			"the tunnel of node %s needs the headers Connection: Upgrade and Upgrade: %s", node, tunnelProtocol))
 		return
 	}
-	conn, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		writeError(w, fmt.Errorf("open the tunnel of node %s: %w", node, err))
+	conn := switchProtocols(w, tunnelProtocol, "open the tunnel of node "+node)
+	if conn == nil {
 		return
 	}
-	conn.SetDeadline(time.Time{}) // the server's request timeouts do not apply to the tunnel
-	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+tunnelProtocol+"\r\n\r\n"); err != nil {
-		conn.Close()
-		return
-	}
-	sess, err := yamux.Client(&hijackedConn{Conn: conn, r: brw.Reader}, yamuxConfig(s.log))
+	sess, err := yamux.Client(conn, yamuxConfig(s.log))
 	if err != nil {
 		conn.Close()
 		return
@@ -112,6 +106,28 @@ func (s *Server) serveTunnel(w http.ResponseWriter, r *http.Request) {
 		s.tunnels.remove(node, sess)
 		s.log.Info("node tunnel closed", "node", node, "remote", r.RemoteAddr)
 	}()
+}
+
+// wantsUpgrade reports whether r asks to switch its connection to protocol.
+func wantsUpgrade(r *http.Request, protocol string) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), protocol) && headerHasToken(r.Header, "Connection", "upgrade")
+}
+
+// switchProtocols takes the connection over from the HTTP server and answers 101 Switching
+// Protocols to protocol; the server's request timeouts no longer apply to it. It returns nil when
+// that fails, having answered what it still could (what names the action in the error).
+func switchProtocols(w http.ResponseWriter, protocol, what string) *hijackedConn {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		writeError(w, fmt.Errorf("%s: %w", what, err))
+		return nil
+	}
+	conn.SetDeadline(time.Time{})
+	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "+protocol+"\r\n\r\n"); err != nil {
+		conn.Close()
+		return nil
+	}
+	return &hijackedConn{Conn: conn, r: brw.Reader}
 }
 
 // headerHasToken reports whether the comma-separated header holds token, case-insensitively.
@@ -157,11 +173,30 @@ var tunnelTransport = &http.Transport{
 	DisableCompression: true,
 }
 
-// agentRequest is a request to the agent of node through its tunnel.
-func (s *Server) agentRequest(ctx context.Context, node, method, pathQuery string, body io.Reader) (*http.Request, error) {
+// callAgent sends a request to the agent of node through its tunnel; with upgrade, the request
+// asks to switch the connection to that protocol.
+func (s *Server) callAgent(ctx context.Context, node, method, pathQuery string, body io.Reader, upgrade string) (*http.Response, error) {
 	sess := s.tunnels.get(node)
 	if sess == nil {
 		return nil, api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s has no tunnel connected to the API server", node)
 	}
-	return http.NewRequestWithContext(context.WithValue(ctx, tunnelSession{}, sess), method, "http://node"+pathQuery, body)
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, tunnelSession{}, sess), method, "http://node"+pathQuery, body)
+	if err != nil {
+		return nil, err
+	}
+	if upgrade != "" {
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", upgrade)
+	}
+	resp, err := tunnelTransport.RoundTrip(req)
+	if err != nil {
+		return nil, api.NewStatusError(http.StatusServiceUnavailable, api.ReasonUnavailable, "node %s cannot be reached: %v", node, err)
+	}
+	return resp, nil
+}
+
+// agentMessage is the text of an agent's error answer.
+func agentMessage(resp *http.Response) string {
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return trimNewline(string(msg))
 }

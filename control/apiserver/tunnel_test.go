@@ -15,7 +15,6 @@ import (
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/control/apiserver"
 	"github.com/wk-project/wk/control/client"
-	"github.com/wk-project/wk/control/store"
 	"github.com/wk-project/wk/node"
 	"github.com/wk-project/wk/samples/build"
 )
@@ -249,13 +248,7 @@ func expectEnd(t *testing.T, lines <-chan string) {
 }
 
 func TestShutdownClosesTheTunnels(t *testing.T) {
-	cfg := store.DefaultConfig()
-	cfg.Dir = t.TempDir()
-	st, err := store.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	acfg := apiserver.DefaultConfig()
 	acfg.Addr, acfg.JoinToken = "127.0.0.1:0", joinToken
 	s := apiserver.New(acfg, st)

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -22,16 +23,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) error {
 	if err != nil {
 		return err
 	}
-	var initial []api.Object
-	if from == 0 {
-		if initial, from, err = s.listObjects(t, f); err != nil {
-			return err
-		}
-	}
-	s.events.watching(t.kind)
-	events, err := s.store.Watch(r.Context(), t.key(), from)
+	initial, from, events, err := s.openWatch(r.Context(), t, f, from)
 	if err != nil {
-		return storeError(err, t, "")
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Transfer-Encoding", "chunked")
@@ -65,10 +59,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) error {
 				rc.Flush()
 			}
 		case <-keepalive.C:
-			bm := t.kind.New()
-			api.SetTypeMeta(bm)
-			bm.GetObjectMeta().ResourceVersion = strconv.FormatInt(last, 10)
-			if err := enc.Encode(api.WatchEvent{Type: api.Bookmark, Object: bm}); err != nil {
+			if err := enc.Encode(api.WatchEvent{Type: api.Bookmark, Object: bookmark(t.kind, last)}); err != nil {
 				return nil
 			}
 			rc.Flush()
@@ -76,6 +67,32 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) error {
 			return nil
 		}
 	}
+}
+
+// openWatch starts a watch of t from revision from. When from is 0, the objects that match f
+// come first, as ADDED, and the watch starts at their list's revision, which it returns.
+func (s *Server) openWatch(ctx context.Context, t target, f filter, from int64) ([]api.Object, int64, <-chan store.Event, error) {
+	var initial []api.Object
+	if from == 0 {
+		var err error
+		if initial, from, err = s.listObjects(t, f); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	s.events.watching(t.kind)
+	events, err := s.store.Watch(ctx, t.key(), from)
+	if err != nil {
+		return nil, 0, nil, storeError(err, t, "")
+	}
+	return initial, from, events, nil
+}
+
+// bookmark is the object of a BOOKMARK event at revision rev: an empty object of kind k.
+func bookmark(k *api.Kind, rev int64) api.Object {
+	bm := k.New()
+	api.SetTypeMeta(bm)
+	bm.GetObjectMeta().ResourceVersion = strconv.FormatInt(rev, 10)
+	return bm
 }
 
 // watchEvent translates a store event through the selectors.

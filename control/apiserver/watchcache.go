@@ -94,18 +94,15 @@ func (c *decodedEvents) expecting(k *api.Kind, key string) bool {
 // it any more. obj must be what decoding value gives (the server's writes start from a decoding
 // and change it in ways that JSON carries exactly).
 func (c *decodedEvents) expectShared(k *api.Kind, key string, value []byte, obj api.Object) *expectedWrite {
-	if !c.expecting(k, key) {
-		return nil
-	}
-	w := &expectedWrite{kind: k, value: value, obj: obj}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.watched[k] || c.pending[key] != nil {
+		return nil
+	}
 	if c.pending == nil {
 		c.pending = map[string]*expectedWrite{}
 	}
-	if c.pending[key] != nil {
-		return nil
-	}
+	w := &expectedWrite{kind: k, value: value, obj: obj}
 	c.pending[key] = w
 	return w
 }

@@ -2,12 +2,15 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
+
+	"github.com/wk-project/wk/control/api"
 )
 
 // PortForwardProtocol is the Upgrade token of POST .../pods/NAME/portforward (control/apiserver and
@@ -20,16 +23,27 @@ const PortForwardProtocol = "wk-portforward"
 // a port nobody listens on, is an *api.StatusError.
 func (c *Client) PortForward(ctx context.Context, ns, pod string, port int) (io.ReadWriteCloser, error) {
 	path := "/api/v1/namespaces/" + url.PathEscape(ns) + "/pods/" + url.PathEscape(pod) + "/portforward?port=" + strconv.Itoa(port)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, http.NoBody)
+	conn, err := c.upgrade(ctx, http.MethodPost, path, PortForwardProtocol)
+	var se *api.StatusError
+	if err != nil && !errors.As(err, &se) {
+		return nil, fmt.Errorf("forward port %d of pod %s: %w", port, pod, err)
+	}
+	return conn, err
+}
+
+// upgrade sends a request that switches its connection to protocol and returns the connection.
+// An answer other than 101 Switching Protocols is the server's *api.StatusError.
+func (c *Client) upgrade(ctx context.Context, method, path, protocol string) (io.ReadWriteCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, http.NoBody)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", PortForwardProtocol)
+	req.Header.Set("Upgrade", protocol)
 	resp, err := c.stream.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("forward port %d of pod %s: %w", port, pod, unwrapURLError(err))
+		return nil, unwrapURLError(err)
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer resp.Body.Close()
@@ -38,7 +52,7 @@ func (c *Client) PortForward(ctx context.Context, ns, pod string, port int) (io.
 	conn, ok := resp.Body.(io.ReadWriteCloser)
 	if !ok {
 		resp.Body.Close()
-		return nil, fmt.Errorf("forward port %d of pod %s: the server switched protocols without a writable connection", port, pod)
+		return nil, errors.New("the server switched protocols without a writable connection")
 	}
 	return conn, nil
 }

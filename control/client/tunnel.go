@@ -15,25 +15,9 @@ const tunnelProtocol = "wk-tunnel"
 // the server opens streams to the node's agent (the agent runs a yamux server on it). ctx bounds
 // the opening; closing the connection ends the tunnel.
 func (c *Client) Tunnel(ctx context.Context, node string) (io.ReadWriteCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/nodes/"+url.PathEscape(node)+"/tunnel", nil)
+	conn, err := c.upgrade(ctx, http.MethodGet, "/api/v1/nodes/"+url.PathEscape(node)+"/tunnel", tunnelProtocol)
 	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", tunnelProtocol)
-	resp, err := c.stream.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("open the tunnel of node %s: %w", node, unwrapURLError(err))
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		defer resp.Body.Close()
-		return nil, fmt.Errorf("open the tunnel of node %s: %w", node, decodeStatus(resp))
-	}
-	conn, ok := resp.Body.(io.ReadWriteCloser)
-	if !ok {
-		resp.Body.Close()
-		return nil, fmt.Errorf("open the tunnel of node %s: the server switched protocols without a writable connection", node)
+		return nil, fmt.Errorf("open the tunnel of node %s: %w", node, err)
 	}
 	return conn, nil
 }

@@ -41,16 +41,16 @@ func newEndpointsController(m *Manager) *endpointsController {
 
 // podChanged queues the Services whose selector matched the pod before or matches it now.
 func (e *endpointsController) podChanged(old, cur api.Object) {
-	for _, o := range []api.Object{old, cur} {
-		if o == nil {
+	o, _ := old.(*api.Pod)
+	p, _ := cur.(*api.Pod)
+	for _, s := range e.services.List(either(old, cur).GetObjectMeta().Namespace) {
+		svc := s.(*api.Service)
+		if len(svc.Spec.Selector) == 0 {
 			continue
 		}
-		p := o.(*api.Pod)
-		for _, s := range e.services.List(p.Namespace) {
-			svc := s.(*api.Service)
-			if len(svc.Spec.Selector) > 0 && api.SelectorFromSet(svc.Spec.Selector).Matches(p.Labels) {
-				e.enqueue(svc)
-			}
+		sel := api.SelectorFromSet(svc.Spec.Selector)
+		if o != nil && sel.Matches(o.Labels) || p != nil && sel.Matches(p.Labels) {
+			e.enqueue(svc)
 		}
 	}
 }

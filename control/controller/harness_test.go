@@ -61,28 +61,51 @@ func newServer(t testing.TB) *client.Client {
 func newCluster(t *testing.T, configure ...func(*Config)) *cluster {
 	t.Helper()
 	c := newServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	log := &testLog{t: t}
 	cfg := DefaultConfig()
-	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	for _, f := range configure {
 		f(&cfg)
 	}
-	m := New(cfg, c)
-	f := &farm{t: t, c: c, now: cfg.Now, nodes: map[string]*hollowNode{}, resync: make(chan struct{}, 1)}
+	cl := startFarm(t, c, cfg.Now)
+	cl.m, _ = runManager(t, c, cfg)
+	return cl
+}
+
+// startFarm runs hollow nodes on c until the test ends, and returns their cluster, without a
+// Manager.
+func startFarm(t *testing.T, c *client.Client, now func() time.Time) *cluster {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &farm{t: t, c: c, now: now, nodes: map[string]*hollowNode{}, resync: make(chan struct{}, 1)}
 	var wg sync.WaitGroup
-	wg.Go(func() {
+	wg.Go(func() { f.run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return &cluster{t: t, c: c, nodes: f, ctx: ctx}
+}
+
+// runManager runs a Manager on c, its warnings in the test log, until the returned stop (or the
+// test's end).
+func runManager(t *testing.T, c *client.Client, cfg Config) (m *Manager, stop func()) {
+	t.Helper()
+	log := &testLog{t: t}
+	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	m = New(cfg, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		if err := m.Run(ctx); err != nil {
 			t.Errorf("manager: %v", err)
 		}
-	})
-	wg.Go(func() { f.run(ctx) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		log.close()
-	})
-	return &cluster{t: t, c: c, m: m, nodes: f, ctx: ctx}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			log.close()
+		})
+	}
+	t.Cleanup(stop)
+	return m, stop
 }
 
 // testLog sends the manager's warnings to the test log until the test ends.

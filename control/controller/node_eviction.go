@@ -42,17 +42,15 @@ func (nl *nodeLifecycle) silent(n *api.Node, now time.Time) bool {
 	last := lastHeartbeat(n)
 	nl.mu.Lock()
 	defer nl.mu.Unlock()
-	h, seen := nl.health[n.Name]
-	if !seen || !h.heartbeat.Equal(last) {
-		h = nodeHealth{heartbeat: last, probe: now}
-		nl.health[n.Name] = h
+	h := nl.health[n.Name]
+	if h.probe.IsZero() || !h.heartbeat.Equal(last) {
+		h.heartbeat, h.probe = last, now
 	}
-	deadAt, dead := nl.dead[n.Name]
-	if dead && last.After(deadAt) {
-		delete(nl.dead, n.Name)
-		dead = false
+	if !h.deadAt.IsZero() && last.After(h.deadAt) {
+		h.deadAt = time.Time{}
 	}
-	return dead || now.Sub(h.probe) > nl.grace
+	nl.health[n.Name] = h
+	return !h.deadAt.IsZero() || now.Sub(h.probe) > nl.grace
 }
 
 // lastHeartbeat is the node's latest heartbeat by its own clock: its Ready condition's, or its
@@ -194,7 +192,6 @@ func (nl *nodeLifecycle) forgetTaints(n *api.Node, current []*api.Taint) {
 func (nl *nodeLifecycle) nodeGone(ctx context.Context, name string) error {
 	nl.mu.Lock()
 	delete(nl.health, name)
-	delete(nl.dead, name)
 	delete(nl.taintAt, name)
 	nl.mu.Unlock()
 	pods := nl.pods.ByIndex(indexNode, name)

@@ -10,11 +10,11 @@ import (
 )
 
 // nodeLifecycle watches node heartbeats: a node whose Ready condition was not renewed within the
-// grace period of this controller's clock (or that gossip declared dead) becomes Ready=Unknown with the NoExecute taint
-// node.kubernetes.io/unreachable, a node that reports Ready=False gets node.kubernetes.io/not-ready,
-// and the pods on a node with a NoExecute taint are evicted once they have stayed the eviction
-// timeout (or their toleration's tolerationSeconds). A node that reports Ready again loses the
-// taint. The pods of a node that is deleted are deleted too.
+// grace period of this controller's clock (or that gossip declared dead) becomes Ready=Unknown
+// with the NoExecute taint node.kubernetes.io/unreachable, a node that reports Ready=False gets
+// node.kubernetes.io/not-ready, and the pods on a node with a NoExecute taint are evicted once
+// they have stayed the eviction timeout (or their toleration's tolerationSeconds). A node that
+// reports Ready again loses the taint. The pods of a node that is deleted are deleted too.
 type nodeLifecycle struct {
 	*loop
 	c      Client
@@ -27,25 +27,25 @@ type nodeLifecycle struct {
 	period time.Duration
 
 	mu      sync.Mutex
-	health  map[string]nodeHealth           // node -> its last heartbeat and when this controller saw it
-	dead    map[string]time.Time            // MarkNodeDead: dead until a heartbeat after this time
+	health  map[string]nodeHealth           // node -> what this controller saw of its heartbeats
 	taintAt map[string]map[string]time.Time // node -> taint key -> when this controller first saw it
 }
 
 // nodeHealth is what the controller last saw of a node's heartbeat: its value, and the time on the
 // controller's own clock when that value was first seen (Kubernetes' probe timestamp). Silence is
 // measured from probe, so neither a skewed node clock nor a control plane that was away makes a
-// node look silent.
+// node look silent. A zero probe means no heartbeat seen yet.
 type nodeHealth struct {
 	heartbeat time.Time
 	probe     time.Time
+	deadAt    time.Time // MarkNodeDead: dead until a heartbeat after this time; zero when not
 }
 
 func newNodeLifecycle(m *Manager) *nodeLifecycle {
 	nl := &nodeLifecycle{
 		c: m.c, nodes: m.nodes, pods: m.pods, ev: m.events, now: m.cfg.Now,
 		grace: m.cfg.NodeMonitorGracePeriod, evict: m.cfg.PodEvictionTimeout, period: m.cfg.NodeMonitorPeriod,
-		health: map[string]nodeHealth{}, dead: map[string]time.Time{}, taintAt: map[string]map[string]time.Time{},
+		health: map[string]nodeHealth{}, taintAt: map[string]map[string]time.Time{},
 	}
 	nl.loop = newLoop("nodelifecycle", m.log, nl.sync)
 	m.nodes.AddHandler(func(old, cur api.Object) { nl.enqueue(either(old, cur)) })
@@ -71,7 +71,9 @@ func (nl *nodeLifecycle) monitor(ctx context.Context) {
 // markDead makes a node NotReady now, without waiting for its heartbeat to go stale.
 func (nl *nodeLifecycle) markDead(name string) {
 	nl.mu.Lock()
-	nl.dead[name] = nl.now()
+	h := nl.health[name]
+	h.deadAt = nl.now()
+	nl.health[name] = h
 	nl.mu.Unlock()
 	nl.queue.Add(name)
 }

@@ -1,16 +1,13 @@
 package controller
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wk-project/wk/control/api"
-	"github.com/wk-project/wk/control/client"
 )
 
 // fakeClock is a clock the test moves.
@@ -179,13 +176,9 @@ func TestRestartedManagerGivesNodesAGracePeriod(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Now, cfg.NodeMonitorPeriod = clock.Now, 20*time.Millisecond
 	c := newServer(t)
-	f := &farm{t: t, c: c, now: clock.Now, nodes: map[string]*hollowNode{}, resync: make(chan struct{}, 1)}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { f.run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	stop := runManager(t, c, cfg)
-	cl := &cluster{t: t, c: c, nodes: f, ctx: ctx}
+	cl := startFarm(t, c, clock.Now)
+	f := cl.nodes
+	_, stop := runManager(t, c, cfg)
 
 	f.addNode("node0", nil)
 	f.addNode("node1", nil)
@@ -249,29 +242,4 @@ func TestRestartedManagerGivesNodesAGracePeriod(t *testing.T) {
 	if !strings.Contains(podNames(cl.pods("app=web")), onNode["node0"]) {
 		t.Errorf("node0's pod %s was evicted", onNode["node0"])
 	}
-}
-
-// runManager runs a Manager on c until the returned stop (or the test's end).
-func runManager(t *testing.T, c *client.Client, cfg Config) (stop func()) {
-	t.Helper()
-	log := &testLog{t: t}
-	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := New(cfg, c).Run(ctx); err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			log.close()
-		})
-	}
-	t.Cleanup(stop)
-	return stop
 }

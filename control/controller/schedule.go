@@ -78,10 +78,7 @@ func schedulingInputsChanged(old, cur *api.Pod) bool {
 }
 
 func (s *schedulerLoop) nodeChanged(old, cur api.Object) {
-	s.snaps.nodeChanged(old, cur)
-	switch {
-	case cur == nil:
-	case old == nil || nodePlacementChanged(old.(*api.Node), cur.(*api.Node)):
+	if s.snaps.nodeChanged(old, cur) && cur != nil {
 		s.flush()
 	}
 }
@@ -145,15 +142,15 @@ func (s *schedulerLoop) run(ctx context.Context) {
 			}
 		}
 	}()
-	_, batch := s.c.(batchBinder)
+	bb, _ := s.c.(batchBinder)
 	n := s.binders
-	if batch {
+	if bb != nil {
 		n = min(n, batchBinders)
 	}
 	s.work = make(chan commitJob, s.batch)
 	var binders sync.WaitGroup
 	for range n {
-		binders.Go(func() { s.commitLoop(ctx, batch) })
+		binders.Go(func() { s.commitLoop(ctx, bb) })
 	}
 	defer binders.Wait()
 	defer close(s.work)
@@ -231,12 +228,12 @@ const (
 )
 
 // commitLoop commits decisions until the work channel closes: one at a time, or with a batchBinder
-// all that are waiting, up to bindChunk.
-func (s *schedulerLoop) commitLoop(ctx context.Context, batch bool) {
+// (bb not nil) all that are waiting, up to bindChunk.
+func (s *schedulerLoop) commitLoop(ctx context.Context, bb batchBinder) {
 	for j := range s.work {
 		jobs := []commitJob{j}
 	drain:
-		for batch && len(jobs) < bindChunk {
+		for bb != nil && len(jobs) < bindChunk {
 			select {
 			case j, ok := <-s.work:
 				if !ok {
@@ -247,7 +244,7 @@ func (s *schedulerLoop) commitLoop(ctx context.Context, batch bool) {
 				break drain
 			}
 		}
-		s.commitAll(ctx, jobs)
+		s.commitAll(ctx, bb, jobs)
 		for _, j := range jobs {
 			s.queue.Done(keyOf(j.d.Pod))
 			s.inflight.Done()
@@ -255,14 +252,13 @@ func (s *schedulerLoop) commitLoop(ctx context.Context, batch bool) {
 	}
 }
 
-// commitAll commits decisions: the bindings in one call when the client is a batchBinder.
-func (s *schedulerLoop) commitAll(ctx context.Context, jobs []commitJob) {
-	bb, ok := s.c.(batchBinder)
+// commitAll commits decisions: the bindings in one call with a batchBinder (bb not nil).
+func (s *schedulerLoop) commitAll(ctx context.Context, bb batchBinder, jobs []commitJob) {
 	var pods []*api.Pod
 	var nodes []string
 	var binds []scheduler.Decision
 	for _, j := range jobs {
-		if ok && j.d.NodeName != "" {
+		if bb != nil && j.d.NodeName != "" {
 			pods, nodes, binds = append(pods, j.d.Pod), append(nodes, j.d.NodeName), append(binds, j.d)
 			continue
 		}
@@ -334,11 +330,8 @@ func (s *schedulerLoop) bind(ctx context.Context, p *api.Pod, node string) error
 	if err != nil {
 		return err
 	}
-	s.pods.Observe(out)
-	s.queue.Forget(keyOf(p))
-	bound := out.(*api.Pod)
-	s.ev.normal(bound, "Scheduled", "Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
-	return s.markScheduled(ctx, bound)
+	s.bound(p, out, node)
+	return s.markScheduled(ctx, out.(*api.Pod))
 }
 
 // bound takes in a binding the API server made: out is p bound to node.

@@ -83,9 +83,11 @@ func (c *snapshotCache) podChanged(old, cur api.Object) {
 }
 
 // nodeChanged marks the snapshot stale when a node comes, goes, or changes in a way that matters
-// to placement; heartbeats do not.
-func (c *snapshotCache) nodeChanged(old, cur api.Object) {
+// to placement, and reports whether it did; heartbeats do not.
+func (c *snapshotCache) nodeChanged(old, cur api.Object) bool {
 	if old == nil || cur == nil || nodePlacementChanged(old.(*api.Node), cur.(*api.Node)) {
 		c.invalidate()
+		return true
 	}
+	return false
 }

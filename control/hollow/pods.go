@@ -96,10 +96,11 @@ func (f *Farm) report(ctx context.Context) {
 		for i, p := range pods {
 			objs[i] = &api.Pod{ObjectMeta: api.ObjectMeta{Name: p.Name, Namespace: p.Namespace}, Status: f.runningStatus(p)}
 		}
-		errs := make([]error, len(objs))
+		var errs []error
 		if batched {
 			_, errs = bs.UpdateStatusAll(ctx, objs)
 		} else {
+			errs = make([]error, len(objs))
 			for i, o := range objs {
 				_, errs[i] = f.c.UpdateStatus(ctx, o)
 			}

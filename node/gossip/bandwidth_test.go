@@ -36,9 +36,7 @@ func TestGossipBandwidth(t *testing.T) {
 		}
 		ms[i] = start(t, names[i], opts{meta: meta})
 		if i > 0 {
-			if _, err := ms[i].Join([]string{ms[0].Addr()}); err != nil {
-				t.Fatalf("join %s: %v", names[i], err)
-			}
+			ms[i].mustJoin(t, ms[0].Addr())
 		}
 	}
 	t.Cleanup(func() { closeAll(ms) }) // runs before each member's own cleanup: leave all at once
@@ -50,9 +48,7 @@ func TestGossipBandwidth(t *testing.T) {
 		// that push/pull now.
 		t.Logf("not converged after 5s: %d members see fewer than %d; push/pull with member-00", lagging(ms, n), n)
 		for _, m := range ms[1:] {
-			if _, err := m.Join([]string{ms[0].Addr()}); err != nil {
-				t.Fatalf("join %s: %v", m.cfg.Name, err)
-			}
+			m.mustJoin(t, ms[0].Addr())
 		}
 		if !eventually(10*time.Second, seeAll(ms, names...)) {
 			t.Fatalf("not converged: %s", census(ms))
@@ -78,9 +74,7 @@ func TestGossipBandwidth(t *testing.T) {
 	// start: the window above saw none. Measure one and add its share.
 	pushPull := 60 * time.Second
 	b0 := ms[1].Stats()
-	if _, err := ms[1].Join([]string{ms[2].Addr()}); err != nil {
-		t.Fatal(err)
-	}
+	ms[1].mustJoin(t, ms[2].Addr())
 	b1 := ms[1].Stats()
 	exchange := float64(b1.BytesSent - b0.BytesSent + b1.BytesReceived - b0.BytesReceived)
 	// Each member starts one exchange per interval and answers one on average: it sends the

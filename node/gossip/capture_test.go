@@ -45,17 +45,13 @@ func TestNothingInClear(t *testing.T) {
 		Server: true, API: "https://10.77.1.9:6443", Version: "v9.8.7-capture", Runtimes: []string{"wasm-capture-rt"},
 	}})
 	agent := start(t, "capture-agent-91bc", opts{tap: capAgent, tune: noCompression, meta: Meta{Node: "node-quartz-55"}})
-	if _, err := agent.Join([]string{srv.Addr()}); err != nil {
-		t.Fatal(err)
-	}
+	agent.mustJoin(t, srv.Addr())
 	waitFor(t, 5*time.Second, "the cluster to form", seeAll([]*member{srv, agent}, "capture-server-7f3a", "capture-agent-91bc"))
 	if err := agent.UpdateMeta(Meta{Node: "node-quartz-55", Tunnel: "10.77.1.9:7443"}); err != nil {
 		t.Fatal(err)
 	}
 	late := start(t, "capture-late-2d4e", opts{tap: capLate, tune: noCompression})
-	if _, err := late.Join([]string{agent.Addr()}); err != nil {
-		t.Fatal(err)
-	}
+	late.mustJoin(t, agent.Addr())
 	waitFor(t, 5*time.Second, "the late member to be seen", seeAll([]*member{srv, agent, late},
 		"capture-server-7f3a", "capture-agent-91bc", "capture-late-2d4e"))
 	time.Sleep(2 * time.Second) // probes, acks and gossip
@@ -90,9 +86,7 @@ func TestCaptureSeesClearText(t *testing.T) {
 	capA, capB := &capture{}, &capture{}
 	a := start(t, "plain-a-5e1f", opts{tap: capA, tune: plain, meta: Meta{API: "https://10.77.1.9:6443"}})
 	b := start(t, "plain-b-8c2d", opts{tap: capB, tune: plain})
-	if _, err := b.Join([]string{a.Addr()}); err != nil {
-		t.Fatal(err)
-	}
+	b.mustJoin(t, a.Addr())
 	waitFor(t, 5*time.Second, "the cluster to form", seeAll([]*member{a, b}, "plain-a-5e1f", "plain-b-8c2d"))
 	stream := bytes.Join(append(capA.all(), capB.all()...), nil)
 	for _, s := range []string{"plain-a-5e1f", "plain-b-8c2d", "https://10.77.1.9:6443"} {

@@ -12,9 +12,7 @@ func cluster(t *testing.T, names ...string) []*member {
 	for i, n := range names {
 		ms[i] = start(t, n, opts{})
 		if i > 0 {
-			if _, err := ms[i].Join([]string{ms[0].Addr()}); err != nil {
-				t.Fatalf("join %s: %v", n, err)
-			}
+			ms[i].mustJoin(t, ms[0].Addr())
 		}
 	}
 	waitFor(t, 5*time.Second, "the cluster to form", seeAll(ms, names...))
@@ -59,9 +57,7 @@ func TestRestartedMemberAliveAgain(t *testing.T) {
 			}
 			restarted := time.Now()
 			c := start(t, "c", opts{bind: addr, meta: Meta{Version: "v2"}})
-			if _, err := c.Join([]string{ms[0].Addr()}); err != nil {
-				t.Fatalf("rejoin: %v", err)
-			}
+			c.mustJoin(t, ms[0].Addr())
 			all := []*member{ms[0], ms[1], c}
 			waitFor(t, 10*time.Second, "c alive again everywhere", seeAll(all, "a", "b", "c"))
 			for _, m := range ms[:2] {

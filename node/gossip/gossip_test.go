@@ -114,9 +114,7 @@ func TestLeaveCallsOnDead(t *testing.T) {
 	t.Parallel()
 	a := start(t, "a", opts{})
 	b := start(t, "b", opts{})
-	if _, err := b.Join([]string{a.Addr()}); err != nil {
-		t.Fatal(err)
-	}
+	b.mustJoin(t, a.Addr())
 	waitFor(t, 5*time.Second, "a sees b", seeAll([]*member{a}, "a", "b"))
 	if err := b.Close(); err != nil {
 		t.Fatalf("close: %v", err)
@@ -132,9 +130,7 @@ func TestWrongKeyCannotJoin(t *testing.T) {
 	t.Parallel()
 	a := start(t, "a", opts{})
 	b := start(t, "b", opts{})
-	if _, err := b.Join([]string{a.Addr()}); err != nil {
-		t.Fatal(err)
-	}
+	b.mustJoin(t, a.Addr())
 	otherKey, _ := GenerateKey()
 	x := start(t, "intruder", opts{key: otherKey})
 	t0 := time.Now()

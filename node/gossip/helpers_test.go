@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"log/slog"
@@ -59,7 +60,7 @@ func start(t testing.TB, name string, o opts) *member {
 func create(name string, o opts) (*Gossip, *recorder, error) {
 	cfg := DefaultConfig()
 	cfg.Name = name
-	cfg.BindAddr = cmp(o.bind, "127.0.0.1:0")
+	cfg.BindAddr = cmp.Or(o.bind, "127.0.0.1:0")
 	cfg.Key = testKey
 	if o.key != nil {
 		cfg.Key = o.key
@@ -75,13 +76,6 @@ func create(name string, o opts) (*Gossip, *recorder, error) {
 	return g, rec, err
 }
 
-func cmp(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // run starts Run in the background; stop cancels it and waits for it to return.
 func (m *member) run(t testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,6 +87,14 @@ func (m *member) run(t testing.TB) {
 			t.Errorf("run %s: %v", m.cfg.Name, err)
 		}
 		m.stop = func() {}
+	}
+}
+
+// mustJoin joins addrs, failing the test if none answers.
+func (m *member) mustJoin(t testing.TB, addrs ...string) {
+	t.Helper()
+	if _, err := m.Join(addrs); err != nil {
+		t.Fatalf("join %s: %v", m.cfg.Name, err)
 	}
 }
 

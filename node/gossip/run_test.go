@@ -108,9 +108,7 @@ func TestRunRejoinsRestartedServer(t *testing.T) {
 	// The agents know the server only through another member's address: only the server's
 	// last known address can bring them back.
 	a := start(t, "agent-a", opts{})
-	if _, err := a.Join([]string{addr}); err != nil {
-		t.Fatal(err)
-	}
+	a.mustJoin(t, addr)
 	a.run(t)
 	b := start(t, "agent-b", opts{join: []string{a.Addr()}})
 	b.run(t)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
@@ -26,10 +27,10 @@ func (r *Runtime) Exec(ctx context.Context, id string, args []string, stdin io.R
 		return -1, fmt.Errorf("runc exec %s: %w", id, err)
 	}
 	defer os.RemoveAll(dir)
-	pidFile := dir + "/pid"
+	pid := filepath.Join(dir, "pid")
 
 	kept := &headWriter{max: maxStderrKept}
-	cmd := r.command(ctx, append([]string{"exec", "--pid-file", pidFile, id}, args...)...)
+	cmd := r.command(ctx, append([]string{"exec", "--pid-file", pid, id}, args...)...)
 	cmd.Stdin, cmd.Stdout = stdin, stdout
 	cmd.Stderr = kept
 	if stderr != nil {
@@ -39,7 +40,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, args []string, stdin io.R
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() >= 0 {
 		// runc writes the pid file once the process runs: its exit code is then the process's.
-		if _, statErr := os.Stat(pidFile); statErr == nil {
+		if _, statErr := os.Stat(pid); statErr == nil {
 			return exit.ExitCode(), nil
 		}
 	}

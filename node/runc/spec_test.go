@@ -23,6 +23,23 @@ func specInput() SpecInput {
 	}
 }
 
+// specFor returns the spec of in. With wantErr set it checks instead that Spec fails with an
+// error containing wantErr, and returns nil.
+func specFor(t *testing.T, in SpecInput, wantErr string) *specs.Spec {
+	t.Helper()
+	s, err := Spec(in)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("Spec = %v, want error containing %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestSpecArgs(t *testing.T) {
 	tests := []struct {
 		name            string
@@ -80,15 +97,9 @@ func TestSpecEnv(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := specInput()
 			in.Image.Env, in.Env = tt.image, tt.container
-			s, err := Spec(in)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("Spec = %v, want error containing %q", err, tt.err)
-				}
+			s := specFor(t, in, tt.err)
+			if s == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(s.Process.Env, tt.want) {
 				t.Errorf("env = %q, want %q", s.Process.Env, tt.want)
@@ -160,15 +171,9 @@ func TestSpecLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := specInput()
 			in.MemoryBytes, in.MilliCPU = tt.memory, tt.milliCPU
-			s, err := Spec(in)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("Spec = %v, want error containing %q", err, tt.err)
-				}
+			s := specFor(t, in, tt.err)
+			if s == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			res := s.Linux.Resources
 			switch {
@@ -209,15 +214,9 @@ func TestSpecMounts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := specInput()
 			in.Mounts = tt.mounts
-			s, err := Spec(in)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("Spec = %v, want error containing %q", err, tt.err)
-				}
+			s := specFor(t, in, tt.err)
+			if s == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			defaults := defaultMounts()
 			if !reflect.DeepEqual(s.Mounts[:len(defaults)], defaults) {
@@ -284,15 +283,9 @@ func TestSpecWorkingDirAndRootfs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := specInput()
 			in.Image.WorkingDir, in.WorkingDir, in.Rootfs = tt.image, tt.over, tt.rootfs
-			s, err := Spec(in)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("Spec = %v, want error containing %q", err, tt.err)
-				}
+			s := specFor(t, in, tt.err)
+			if s == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if s.Process.Cwd != tt.want {
 				t.Errorf("cwd = %q, want %q", s.Process.Cwd, tt.want)
