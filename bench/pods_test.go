@@ -30,11 +30,17 @@ type cluster struct {
 	ready map[string]chan struct{}
 }
 
-func startCluster(b *testing.B) *cluster {
+func startCluster(b *testing.B) *cluster { return startClusterWith(b, nil) }
+
+// startClusterWith starts a cluster whose node's agent Config edit changes first.
+func startClusterWith(b *testing.B, edit func(*node.Config)) *cluster {
 	b.Helper()
 	_, c := controltest.Start(b, control.Config{})
 	cfg := node.DefaultConfig()
 	cfg.Name, cfg.DataDir = "bench-node", b.TempDir()
+	if edit != nil {
+		edit(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); node.New(cfg, c).Run(ctx) }()

@@ -30,10 +30,11 @@ type agentOptions struct {
 	labels     map[string]string
 	ingress    string
 	logLevel   string
+	runc       bool
 }
 
 func newAgentCmd(g *globals) *cobra.Command {
-	o := agentOptions{name: defaultNodeName()}
+	o := agentOptions{name: defaultNodeName(), runc: true}
 	c := &cobra.Command{
 		Use:   "agent --join HOST:PORT --token TOKEN",
 		Short: "Run a node agent that joins a cluster and runs the pods scheduled to this machine",
@@ -56,6 +57,7 @@ them while the control plane is away.`,
 	f.StringVar(&o.ingress, "ingress-addr", "", "HOST:PORT of this node's Ingress HTTP listener (none by default)")
 	f.StringToStringVar(&o.labels, "labels", nil, "labels of the node (k=v,...)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&o.runc, "runc", o.runc, runcFlagUsage)
 	return c
 }
 
@@ -149,6 +151,7 @@ func runAgent(ctx context.Context, g *globals, o agentOptions) error {
 		ncfg.Version, ncfg.Logger = Version, log.With("component", "agent")
 		ncfg.Toolbox, _ = toolbox.Wasm()
 		ncfg.TunnelSecret, ncfg.IngressAddr = tok.Secret, o.ingress
+		ncfg.Runc = o.runc
 		return node.New(ncfg, c).Run(ctx)
 	})
 	return eg.Wait()

@@ -31,10 +31,13 @@ type upOptions struct {
 	gossipAddr  string
 	nodes       int
 	ingressPort string
+	runc        bool
 }
 
+const runcFlagUsage = "offer the runc runtime for Linux images (needs root, runc and the CNI plugins; a node without them offers wasm only)"
+
 func newUpCmd(g *globals) *cobra.Command {
-	o := upOptions{apiAddr: control.DefaultConfig().APIAddr, gossipAddr: "127.0.0.1:0", nodes: 1}
+	o := upOptions{apiAddr: control.DefaultConfig().APIAddr, gossipAddr: "127.0.0.1:0", nodes: 1, runc: true}
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Run a local cluster in the foreground (control plane, store and node agents)",
@@ -63,6 +66,7 @@ the command that adds another machine to the cluster.`,
 	f.IntVar(&o.nodes, "nodes", o.nodes, "number of nodes: this process's and N-1 local agents")
 	f.StringVar(&o.ingressPort, "ingress-addr", "", "HOST:PORT of this node's Ingress HTTP listener (under --nodes, every node listens on its own address at PORT)")
 	f.StringVar(&o.gossipAddr, "gossip-addr", o.gossipAddr, "address the cluster's gossip listens on (HOST:PORT; port 0 picks one)")
+	f.BoolVar(&o.runc, "runc", o.runc, runcFlagUsage)
 	f.StringSliceVar(&o.apply, "apply", nil, "manifest files or folders to apply once the cluster is ready (as k3s's manifests folder)")
 	return c
 }
@@ -127,6 +131,7 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	ncfg.Toolbox, _ = toolbox.Wasm()
 	ncfg.TunnelSecret = srv.NodeSecret()
 	ncfg.IngressAddr = o.ingressPort
+	ncfg.Runc = o.runc
 	agent := node.New(ncfg, c)
 	log.Info("starting wk", "version", Version, "api", srv.URL(), "gossip", gs.Addr(), "data-dir", o.dataDir, "nodes", o.nodes)
 
@@ -137,7 +142,9 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 	names := []string{o.nodeName}
 	for _, n := range extraNodes(o.nodeName, o.dataDir, o.nodes) {
 		names = append(names, n.name)
-		eg.Go(func() error { return runExtraNode(ctx, log, n, gs.Addr(), srv.JoinToken(), o.logLevel, o.ingressPort) })
+		eg.Go(func() error {
+			return runExtraNode(ctx, log, n, gs.Addr(), srv.JoinToken(), o.logLevel, o.ingressPort, o.runc)
+		})
 	}
 	eg.Go(func() error {
 		for _, name := range names {

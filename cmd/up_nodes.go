@@ -30,7 +30,7 @@ func extraNodes(first, dataDir string, n int) []extraNode {
 // runExtraNode runs the node's agent until ctx ends, then stops it with SIGTERM (SIGKILL after
 // 10 s). An agent that dies is not started again: its node turns NotReady and its pods move, as
 // when a machine of a real cluster dies.
-func runExtraNode(ctx context.Context, log *slog.Logger, n extraNode, join, token, logLevel, ingressAddr string) error {
+func runExtraNode(ctx context.Context, log *slog.Logger, n extraNode, join, token, logLevel, ingressAddr string, runc bool) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find wk's own binary: %w", err)
@@ -40,7 +40,7 @@ func runExtraNode(ctx context.Context, log *slog.Logger, n extraNode, join, toke
 	// with another wk up on the same machine.
 	_, port, _ := net.SplitHostPort(join)
 	cmd := exec.CommandContext(ctx, self, "agent", "--join", join, "--token", token, "--name", n.name,
-		"--data-dir", n.dataDir, "--gossip-addr", net.JoinHostPort(n.addr, port), "--advertise-addr", n.addr, "--log-level", logLevel)
+		"--data-dir", n.dataDir, "--gossip-addr", net.JoinHostPort(n.addr, port), "--advertise-addr", n.addr, "--log-level", logLevel, fmt.Sprintf("--runc=%t", runc))
 	if ingressAddr != "" {
 		_, iport, _ := net.SplitHostPort(ingressAddr)
 		cmd.Args = append(cmd.Args, "--ingress-addr", net.JoinHostPort(n.addr, iport))

@@ -112,12 +112,12 @@ func (p *Proxy) dialServicePort(ctx context.Context, network string, sv *service
 	return nil, fmt.Errorf("connect to service %s port %d: %w", sv.key, sp.Port, errors.Join(errs...))
 }
 
-// dialPod reaches a pod port: on this node at its loopback twin, on another through that node's
+// dialPod reaches a pod port: on this node at its localPodAddr, on another through that node's
 // tunnel. node names the pod's node when the caller knows it; a pod whose node is unknown is
 // taken for local.
 func (p *Proxy) dialPod(ctx context.Context, network string, addr netip.AddrPort, node string) (net.Conn, error) {
 	local := func() (net.Conn, error) {
-		return p.dialer.DialContext(ctx, network, netip.AddrPortFrom(LoopbackAddr(addr.Addr()), addr.Port()).String())
+		return p.dialer.DialContext(ctx, network, p.localPodAddr(addr).String())
 	}
 	if self, ok := p.nodes.node(ctx, p.cfg.NodeName); ok && self.cidr.IsValid() && self.cidr.Contains(addr.Addr()) {
 		return local()

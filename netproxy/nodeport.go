@@ -3,7 +3,8 @@ package netproxy
 import (
 	"context"
 	"log/slog"
-	"sync"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/wk-project/wk/control/api"
@@ -32,14 +33,9 @@ func DefaultNodePortsConfig() NodePortsConfig {
 // the Dialer. Update says which Services exist; Run opens and closes listeners to match. A port
 // that cannot be bound is logged and retried every RetryInterval.
 type NodePorts struct {
-	cfg  NodePortsConfig
-	kick chan struct{}
-
-	mu        sync.Mutex
-	want      map[int32]nodePortTarget
-	conflicts []string
-	running   map[int32]*nodePortListener // owned by Run
-	failing   map[int32]string            // port -> last bind error, to log changes only
+	set   *listenerSet
+	kick  chan struct{}
+	retry time.Duration
 }
 
 // NewNodePorts returns NodePorts without Services.
@@ -54,109 +50,43 @@ func NewNodePorts(cfg NodePortsConfig) *NodePorts {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = def.DialTimeout
 	}
-	return &NodePorts{
-		cfg:     cfg,
-		kick:    make(chan struct{}, 1),
-		want:    map[int32]nodePortTarget{},
-		running: map[int32]*nodePortListener{},
-		failing: map[int32]string{},
-	}
+	set := newListenerSet(listenerSetConfig{
+		what:   "node port",
+		want:   func(s []*api.Service) (map[string]serviceTarget, []string) { return desiredNodePorts(cfg.Address, s) },
+		dialer: cfg.Dialer,
+		logger: cfg.Logger,
+		retry:  cfg.RetryInterval,
+		dialTO: cfg.DialTimeout,
+	})
+	return &NodePorts{set: set, kick: make(chan struct{}, 1), retry: cfg.RetryInterval}
 }
 
 // Update sets the current Services (all of them: the others are ignored) and wakes Run. It
 // does not block.
 func (n *NodePorts) Update(services []*api.Service) {
-	want, conflicts := desiredNodePorts(services)
-	n.mu.Lock()
-	n.want, n.conflicts = want, conflicts
-	n.mu.Unlock()
-	select {
-	case n.kick <- struct{}{}:
-	default:
-	}
+	n.set.update(services)
+	kick(n.kick)
 }
 
 // Run keeps the listeners in line with the last Update until ctx ends, then closes them and the
 // connections they accepted. Connections already spliced outlive the close of their listener.
 func (n *NodePorts) Run(ctx context.Context) error {
-	defer n.stopAll()
-	for {
-		var retry <-chan time.Time
-		if !n.reconcile(ctx) {
-			retry = time.After(n.cfg.RetryInterval)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-n.kick:
-		case <-retry:
-		}
-	}
+	defer n.set.closeAll()
+	reconcileLoop(ctx, n.kick, n.retry, n.set.reconcile)
+	return nil
 }
 
-// reconcile opens, closes and retargets listeners; it reports whether every wanted port is bound.
-func (n *NodePorts) reconcile(ctx context.Context) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, c := range n.conflicts {
-		n.cfg.Logger.Warn("node port conflict", "detail", c)
-	}
-	n.conflicts = nil
-	running := make(map[int32]nodePortTarget, len(n.running))
-	for port, l := range n.running {
-		running[port] = *l.target.Load()
-	}
-	start, stop, retarget := diffNodePorts(n.want, running)
-	for _, port := range stop {
-		n.running[port].close()
-		delete(n.running, port)
-		n.cfg.Logger.Info("node port closed", "port", port)
-	}
-	for _, port := range retarget {
-		t := n.want[port]
-		n.running[port].target.Store(&t)
-		n.cfg.Logger.Info("node port retargeted", "port", port, "service", t.String())
-	}
-	for port := range n.failing {
-		if _, ok := n.want[port]; !ok {
-			delete(n.failing, port)
+// desiredNodePorts maps address:nodePort, for each TCP nodePort of every NodePort or
+// LoadBalancer Service, to its target.
+func desiredNodePorts(address string, services []*api.Service) (map[string]serviceTarget, []string) {
+	return wantedListeners(services, func(s *api.Service, want func(string, api.ServicePort)) {
+		if s.Spec.Type != api.ServiceTypeNodePort && s.Spec.Type != api.ServiceTypeLoadBalancer {
+			return
 		}
-	}
-	ok := true
-	for _, port := range start {
-		t := n.want[port]
-		l, err := listenNodePort(ctx, n.cfg, port, t)
-		if err != nil {
-			ok = false
-			if n.failing[port] != err.Error() {
-				n.cfg.Logger.Warn("node port not bound, will retry", "port", port, "service", t.String(), "retry", n.cfg.RetryInterval, "err", err)
-				n.failing[port] = err.Error()
+		for _, p := range s.Spec.Ports {
+			if p.NodePort > 0 && isTCP(p) {
+				want(net.JoinHostPort(address, strconv.Itoa(int(p.NodePort))), p)
 			}
-			continue
 		}
-		delete(n.failing, port)
-		n.running[port] = l
-		n.cfg.Logger.Info("node port listening", "addr", l.ln.Addr().String(), "service", t.String())
-	}
-	return ok
-}
-
-func (n *NodePorts) stopAll() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for port, l := range n.running {
-		l.close()
-		delete(n.running, port)
-	}
-}
-
-// listening returns the bound node ports and the address of each.
-func (n *NodePorts) listening() map[int32]string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make(map[int32]string, len(n.running))
-	for port, l := range n.running {
-		out[port] = l.ln.Addr().String()
-	}
-	return out
+	})
 }

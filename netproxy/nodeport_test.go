@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -35,52 +34,26 @@ func TestDesiredNodePorts(t *testing.T) {
 			api.ServicePort{Port: 80, NodePort: 30080}),
 		nil,
 	}
-	want, conflicts := desiredNodePorts(svcs)
-	wantMap := map[int32]string{
-		30080: "default/web:http",
-		30443: "default/web:443",
-		30900: "shop/lb:tcp",
+	want, conflicts := desiredNodePorts("", svcs)
+	wantMap := map[string]string{
+		":30080": "default/web:http",
+		":30443": "default/web:443",
+		":30900": "shop/lb:tcp",
 	}
-	got := map[int32]string{}
-	for p, tgt := range want {
-		got[p] = tgt.String()
+	got := map[string]string{}
+	for addr, tgt := range want {
+		got[addr] = tgt.String()
 	}
 	if len(got) != len(wantMap) {
 		t.Errorf("desired %v, want %v", got, wantMap)
 	}
 	for p, w := range wantMap {
 		if got[p] != w {
-			t.Errorf("nodePort %d -> %q, want %q", p, got[p], w)
+			t.Errorf("nodePort %s -> %q, want %q", p, got[p], w)
 		}
 	}
 	if len(conflicts) != 1 {
 		t.Errorf("conflicts %q, want one for 30080", conflicts)
-	}
-}
-
-func TestDiffNodePorts(t *testing.T) {
-	a := nodePortTarget{"default", "a", "80"}
-	b := nodePortTarget{"default", "b", "http"}
-	tests := []struct {
-		name                         string
-		want, running                map[int32]nodePortTarget
-		wantStart, wantStop, wantRet []int32
-	}{
-		{"nothing", nil, nil, nil, nil, nil},
-		{"start", map[int32]nodePortTarget{30001: a, 30000: b}, nil, []int32{30000, 30001}, nil, nil},
-		{"stop", nil, map[int32]nodePortTarget{30000: a}, nil, []int32{30000}, nil},
-		{"keep", map[int32]nodePortTarget{30000: a}, map[int32]nodePortTarget{30000: a}, nil, nil, nil},
-		{"retarget", map[int32]nodePortTarget{30000: b}, map[int32]nodePortTarget{30000: a}, nil, nil, []int32{30000}},
-		{"mixed", map[int32]nodePortTarget{30000: a, 30002: b}, map[int32]nodePortTarget{30000: a, 30001: b},
-			[]int32{30002}, []int32{30001}, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			start, stop, ret := diffNodePorts(tt.want, tt.running)
-			if !slices.Equal(start, tt.wantStart) || !slices.Equal(stop, tt.wantStop) || !slices.Equal(ret, tt.wantRet) {
-				t.Errorf("diff = %v, %v, %v; want %v, %v, %v", start, stop, ret, tt.wantStart, tt.wantStop, tt.wantRet)
-			}
-		})
 	}
 }
 
@@ -122,6 +95,11 @@ func nodePortTestFreePort(t *testing.T) int32 {
 	}
 	defer ln.Close()
 	return int32(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// nodePortTestAddr is where node port port listens in these tests.
+func nodePortTestAddr(port int32) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
 }
 
 func nodePortTestWait(t *testing.T, what string, cond func() bool) {
@@ -181,13 +159,13 @@ func TestNodePortsFollowServices(t *testing.T) {
 		api.ServicePort{Name: "tcp", Port: 7, NodePort: port})
 
 	np.Update([]*api.Service{svc})
-	nodePortTestWait(t, "the node port listens", func() bool { return np.listening()[port] == addr })
+	nodePortTestWait(t, "the node port listens", func() bool { return np.set.listening()[addr] == addr })
 	if got := nodePortTestRoundTrip(t, addr, "ping through the node port"); got != "ping through the node port" {
 		t.Errorf("echo %q", got)
 	}
 
 	np.Update(nil)
-	nodePortTestWait(t, "the node port closes", func() bool { return len(np.listening()) == 0 })
+	nodePortTestWait(t, "the node port closes", func() bool { return len(np.set.listening()) == 0 })
 	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()
 		t.Errorf("%s still accepts after the Service went", addr)
@@ -207,11 +185,11 @@ func TestNodePortsRetryBusyPort(t *testing.T) {
 		api.ServicePort{Port: 7, NodePort: port})})
 
 	time.Sleep(100 * time.Millisecond) // several retries
-	if _, ok := np.listening()[port]; ok {
+	if _, ok := np.set.listening()[nodePortTestAddr(port)]; ok {
 		t.Fatal("bound a port that another listener holds")
 	}
 	busy.Close()
-	nodePortTestWait(t, "the freed port is bound", func() bool { _, ok := np.listening()[port]; return ok })
+	nodePortTestWait(t, "the freed port is bound", func() bool { _, ok := np.set.listening()[nodePortTestAddr(port)]; return ok })
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
 	if got := nodePortTestRoundTrip(t, addr, "after retry"); got != "after retry" {
 		t.Errorf("echo %q", got)
@@ -224,7 +202,7 @@ func TestNodePortsClosesClientWithoutEndpoints(t *testing.T) {
 	port := nodePortTestFreePort(t)
 	np.Update([]*api.Service{nodePortTestService("default", "empty", api.ServiceTypeNodePort,
 		api.ServicePort{Port: 80, NodePort: port})})
-	nodePortTestWait(t, "the node port listens", func() bool { _, ok := np.listening()[port]; return ok })
+	nodePortTestWait(t, "the node port listens", func() bool { _, ok := np.set.listening()[nodePortTestAddr(port)]; return ok })
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
 	if got := nodePortTestRoundTrip(t, addr, "anyone?"); got != "" {
 		t.Errorf("read %q from a service without endpoints", got)
@@ -242,7 +220,7 @@ func TestNodePortsRetarget(t *testing.T) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
 	np.Update([]*api.Service{nodePortTestService("default", "b", api.ServiceTypeNodePort,
 		api.ServicePort{Port: 80, NodePort: port})})
-	nodePortTestWait(t, "the node port listens", func() bool { _, ok := np.listening()[port]; return ok })
+	nodePortTestWait(t, "the node port listens", func() bool { _, ok := np.set.listening()[nodePortTestAddr(port)]; return ok })
 	if got := nodePortTestRoundTrip(t, addr, "to b"); got != "" {
 		t.Errorf("service b has no endpoints, yet read %q", got)
 	}

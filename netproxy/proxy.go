@@ -1,7 +1,8 @@
-// Package netproxy is the node proxy: it carries every service and pod connection of the wasm
-// pods on a node. It owns the service table (Services and Endpoints, watched through the API),
-// load balancing over ready endpoints, the node-to-node tunnel to pods on other nodes, NodePort
-// listeners and the Ingress listener.
+// Package netproxy is the node proxy: it carries every service and pod connection of the pods on
+// a node. It owns the service table (Services and Endpoints, watched through the API), load
+// balancing over ready endpoints, the node-to-node tunnel to pods on other nodes, NodePort
+// listeners, the Ingress listener, and the ClusterIPs on the host for pods with a network
+// namespace of their own.
 package netproxy
 
 import (
@@ -42,6 +43,11 @@ type Config struct {
 	NodeAddr string
 	// IngressAddr, when set, is where the Ingress HTTP listener listens (HOST:PORT).
 	IngressAddr string
+	// ServiceDevice, when set, names the dummy device (e.g. "wksvc0") that holds every
+	// ClusterIP as a local address of the host, each ClusterIP:port served by a listener, for
+	// pods that reach Services through the host's network (runc pods). Run creates it when
+	// missing and leaves it behind.
+	ServiceDevice string
 }
 
 // DefaultConfig returns the defaults; the caller sets NodeName, Client, TunnelAddr and Secret.
@@ -67,8 +73,11 @@ type Proxy struct {
 
 	tunnelAccepted atomic.Int64 // tunnel connections spliced, for tests
 
-	nodePorts *NodePorts // nil without NodeAddr
-	ingress   *Ingress   // nil without IngressAddr
+	nodePorts  *NodePorts  // nil without NodeAddr
+	ingress    *Ingress    // nil without IngressAddr
+	clusterIPs *clusterIPs // nil without ServiceDevice
+
+	direct sync.Map // netip.Addr -> struct{}: pod IPs of this node that are real addresses
 }
 
 // New returns a proxy for cfg; Run starts it.
@@ -96,6 +105,9 @@ func New(cfg Config) *Proxy {
 		icfg := DefaultIngressConfig()
 		icfg.Dialer, icfg.Logger = p, cfg.Logger
 		p.ingress = NewIngress(icfg)
+	}
+	if cfg.ServiceDevice != "" {
+		p.clusterIPs = newClusterIPs(cfg.ServiceDevice, p, cfg.Logger)
 	}
 	return p
 }
@@ -129,7 +141,8 @@ func (p *Proxy) TunnelAddr() string {
 	return p.ln.Addr().String()
 }
 
-// Run watches Services and Endpoints into the table and serves the tunnel until ctx ends.
+// Run watches Services and Endpoints into the table and serves the tunnel, and the NodePorts,
+// Ingress and ClusterIP listeners that the Config asks for, until ctx ends.
 func (p *Proxy) Run(ctx context.Context) error {
 	if err := p.Listen(); err != nil {
 		return err
@@ -139,6 +152,9 @@ func (p *Proxy) Run(ctx context.Context) error {
 	g.Go(func() error { return watch(gctx, p, "endpoints", p.setEndpoints) })
 	if p.nodePorts != nil {
 		g.Go(func() error { return p.nodePorts.Run(gctx) })
+	}
+	if p.clusterIPs != nil {
+		g.Go(func() error { return p.clusterIPs.Run(gctx) })
 	}
 	if p.ingress != nil {
 		g.Go(func() error { return watch(gctx, p, "ingresses", p.ingress.Update) })
@@ -160,6 +176,9 @@ func (p *Proxy) setServices(list []*api.Service) {
 	p.mu.Unlock()
 	if p.nodePorts != nil {
 		p.nodePorts.Update(list)
+	}
+	if p.clusterIPs != nil {
+		p.clusterIPs.Update(list)
 	}
 }
 

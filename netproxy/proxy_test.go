@@ -25,20 +25,26 @@ const proxyTestSecret = "proxy-test-secret"
 type proxyTestCluster struct {
 	client  *client.Client
 	proxies []*Proxy
+	stop    func() // stops the proxies and waits for them; the test's end does too
 }
 
-func startProxyTestCluster(t *testing.T, nodes int) *proxyTestCluster {
+// startProxyTestCluster starts the control plane and the proxies of nodes nodes, each configured
+// by configure (if any) after the defaults.
+func startProxyTestCluster(t *testing.T, nodes int, configure ...func(*Config)) *proxyTestCluster {
 	t.Helper()
 	_, c := controltest.Start(t, control.Config{})
 	// The proxies stop first (their cleanup runs before the server's): the server's shutdown would
 	// otherwise wait for their watches.
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	tc := &proxyTestCluster{client: c}
+	tc := &proxyTestCluster{client: c, stop: func() { cancel(); wg.Wait() }}
+	t.Cleanup(tc.stop)
 	for i := 1; i <= nodes; i++ {
 		cfg := DefaultConfig()
 		cfg.NodeName, cfg.Client, cfg.TunnelAddr, cfg.Secret = proxyTestNode(i), c, "127.0.0.1:0", proxyTestSecret
+		for _, f := range configure {
+			f(&cfg)
+		}
 		p := New(cfg)
 		if err := p.Listen(); err != nil {
 			t.Fatal(err)

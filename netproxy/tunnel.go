@@ -129,7 +129,7 @@ func (p *Proxy) handleTunnel(ctx context.Context, c net.Conn) {
 		return
 	}
 	dctx, cancel := context.WithTimeout(ctx, p.cfg.DialTimeout)
-	up, err := p.dialer.DialContext(dctx, "tcp", netip.AddrPortFrom(LoopbackAddr(target.Addr()), target.Port()).String())
+	up, err := p.dialer.DialContext(dctx, "tcp", p.localPodAddr(target).String())
 	cancel()
 	if err != nil {
 		p.log.Debug("node tunnel target unreachable", "peer", c.RemoteAddr().String(), "target", target.String(), "err", err)

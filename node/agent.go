@@ -41,8 +41,15 @@ type Config struct {
 	// IngressAddr, when set, is where the node's Ingress HTTP listener listens (HOST:PORT).
 	// NodePort Services always listen on Address.
 	IngressAddr string
-	Logger      *slog.Logger
+	// Runc offers the runc runtime for Linux images, when runc and the CNI plugins are installed and
+	// the agent runs as root. Its pods' ClusterIPs sit on the dummy device ServiceDevice.
+	Runc   bool
+	Logger *slog.Logger
 }
+
+// ServiceDevice is the dummy network device that holds the ClusterIPs for runc pods, shared by the
+// agents of one machine.
+const ServiceDevice = "wksvc0"
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -51,14 +58,17 @@ func DefaultConfig() Config {
 
 // Agent is a running node agent.
 type Agent struct {
-	cfg    Config
-	client *client.Client
-	log    *slog.Logger
-	nodes  *api.Kind
-	kinds  kinds
-	driver Driver
-	ipam   *ipam
-	proxy  *netproxy.Proxy
+	cfg         Config
+	client      *client.Client
+	log         *slog.Logger
+	nodes       *api.Kind
+	kinds       kinds
+	wasm        *wasmDriver
+	runc        *runcDriver // nil when the node does not offer runc
+	noRunc      string      // why, then
+	runcPlugins string      // the CNI plugins' folder
+	ipam        *ipam
+	proxy       *netproxy.Proxy
 
 	mu      sync.Mutex
 	running map[string]*podWorker // "ns/name" -> worker, for the pods running here
@@ -106,7 +116,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		pulled:  map[string]string{},
 		toolbox: a.cfg.Toolbox,
 	}
-	a.driver = d
+	a.wasm = d
+	a.startRunc(ctx)
 	if len(a.cfg.Toolbox) > 0 {
 		var warm sync.WaitGroup
 		defer warm.Wait()                      // before the runtime closes
@@ -132,6 +143,9 @@ func (a *Agent) startProxy() error {
 	pcfg.NodeName, pcfg.Client, pcfg.Secret = a.cfg.Name, a.client, a.cfg.TunnelSecret
 	pcfg.Logger = a.log.With("component", "netproxy")
 	pcfg.NodeAddr, pcfg.IngressAddr = a.cfg.Address, a.cfg.IngressAddr
+	if a.cfg.Runc && a.runcOffered() == "" {
+		pcfg.ServiceDevice = ServiceDevice
+	}
 	if a.cfg.TunnelSecret != "" {
 		pcfg.TunnelAddr = a.cfg.TunnelAddr
 		if pcfg.TunnelAddr == "" {
@@ -243,6 +257,9 @@ func (a *Agent) labels() map[string]string {
 		"kubernetes.io/arch":     runtime.GOARCH,
 		"kubernetes.io/os":       runtime.GOOS,
 		"wk.io/runtime-wasm":     "true",
+	}
+	if a.runc != nil {
+		l["wk.io/runtime-runc"] = "true"
 	}
 	for k, v := range a.cfg.Labels {
 		l[k] = v

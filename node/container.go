@@ -63,32 +63,38 @@ func (w *podWorker) runOnce(ctx context.Context, sb Sandbox, i int, imageID stri
 	if err != nil {
 		return w.startFailed(ctx, cs, "CreateContainerConfigError", err)
 	}
-	logs, err := openLog(w.dir, c.Name)
-	if err != nil {
-		return w.startFailed(ctx, cs, "CreateContainerError", err)
-	}
-	defer logs.Close()
 	spec := ContainerSpec{
-		Name: c.Name, ImageID: imageID, Args: append(append([]string{}, c.Command...), c.Args...), Env: env,
-		Mounts: mounts(c.VolumeMounts), MemoryLimit: memoryLimit(c), Stdout: logs, Stderr: logs,
+		Name: c.Name, ImageID: imageID, Command: c.Command, Args: c.Args, WorkingDir: c.WorkingDir, Env: env,
+		Mounts: mounts(c.VolumeMounts), MemoryLimit: memoryLimit(c), MilliCPU: cpuLimit(c),
 	}
 	for _, p := range c.Ports {
 		if p.Protocol == "" || p.Protocol == api.ProtocolTCP {
 			spec.Ports = append(spec.Ports, int(p.ContainerPort))
 		}
 	}
-	proc, err := sb.Start(ctx, spec)
-	if err != nil {
-		return w.startFailed(ctx, cs, "CreateContainerError", err)
+	proc, startedAt, adopted := w.adopt(ctx, sb, cs, spec)
+	if !adopted {
+		logs, err := openLog(w.dir, c.Name)
+		if err != nil {
+			return w.startFailed(ctx, cs, "CreateContainerError", err)
+		}
+		defer logs.Close()
+		spec.Stdout, spec.Stderr, spec.LogPath = logs, logs, logs.path
+		proc, err = sb.Start(ctx, spec)
+		if err != nil {
+			return w.startFailed(ctx, cs, "CreateContainerError", err)
+		}
+		startedAt = api.Now()
 	}
-	startedAt := api.Now()
 	w.mu.Lock()
 	cs.status.State = api.ContainerState{Running: &api.ContainerStateRunning{StartedAt: startedAt}}
 	cs.ready = c.ReadinessProbe == nil
 	cs.status.Started = ptr(true)
 	w.mu.Unlock()
 	w.touch()
-	w.a.event(w.pod, api.EventNormal, "Started", "Started container "+c.Name)
+	if !adopted {
+		w.a.event(w.pod, api.EventNormal, "Started", "Started container "+c.Name)
+	}
 
 	probeCtx, stopProbes := context.WithCancel(ctx)
 	go w.probe(probeCtx, cs, proc)
@@ -97,9 +103,13 @@ func (w *podWorker) runOnce(ctx context.Context, sb Sandbox, i int, imageID stri
 	case <-proc.Done():
 		st = proc.Wait()
 	case <-ctx.Done():
+		stopProbes()
+		if !w.remove.Load() {
+			proc.Leave() // the agent stops, not the pod
+			return ExitStatus{}, false
+		}
 		proc.Kill()
 		proc.Wait()
-		stopProbes()
 		return ExitStatus{}, false
 	}
 	stopProbes()
@@ -114,6 +124,24 @@ func (w *podWorker) runOnce(ctx context.Context, sb Sandbox, i int, imageID stri
 		w.a.event(w.pod, api.EventWarning, "OOMKilled", fmt.Sprintf("Container %s went over its memory limit", c.Name))
 	}
 	return st, true
+}
+
+// adopt takes over container cs when its sandbox kept it running through an agent restart: only
+// for the first run of the worker, before any restart of its own.
+func (w *podWorker) adopt(ctx context.Context, sb Sandbox, cs *containerState, spec ContainerSpec) (Process, api.Time, bool) {
+	ad, ok := sb.(Adopter)
+	w.mu.Lock()
+	first := cs.status.State.Running == nil && cs.status.State.Terminated == nil && cs.status.LastState.Terminated == nil
+	w.mu.Unlock()
+	if !ok || !first {
+		return nil, api.Time{}, false
+	}
+	proc, started, ok := ad.Adopt(ctx, spec)
+	if !ok {
+		return nil, api.Time{}, false
+	}
+	w.a.log.Info("container adopted", "pod", w.pod.Namespace+"/"+w.pod.Name, "container", spec.Name, "started", started)
+	return proc, api.NewTime(started), true
 }
 
 // startFailed records a container that could not start as waiting, and counts it as an exit 128.
@@ -145,6 +173,14 @@ func mounts(vms []api.VolumeMount) []Mount {
 		out[i] = Mount{Volume: m.Name, Path: m.MountPath, ReadOnly: m.ReadOnly}
 	}
 	return out
+}
+
+// cpuLimit is the container's limits.cpu in millicpu, 0 for none.
+func cpuLimit(c api.Container) int64 {
+	if q, ok := c.Resources.Limits["cpu"]; ok {
+		return q.MilliValue()
+	}
+	return 0
 }
 
 // memoryLimit is the container's limits.memory in bytes, 0 for none.

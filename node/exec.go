@@ -25,7 +25,7 @@ func (w *podWorker) exec(ctx context.Context, container string, cmd []string, st
 	if err != nil {
 		return 0, err
 	}
-	p, err := sb.Exec(ctx, ContainerSpec{Env: env, Mounts: mounts(c.VolumeMounts), MemoryLimit: memoryLimit(*c), Stdin: stdin, Stdout: stdout, Stderr: stderr}, cmd)
+	p, err := sb.Exec(ctx, ContainerSpec{Name: c.Name, Env: env, Mounts: mounts(c.VolumeMounts), MemoryLimit: memoryLimit(*c), Stdin: stdin, Stdout: stdout, Stderr: stderr}, cmd)
 	if err != nil {
 		return 0, err
 	}

@@ -24,8 +24,10 @@ func newIPAM(cidr string) (*ipam, error) {
 	return &ipam{prefix: p.Masked(), used: map[netip.Addr]string{}}, nil
 }
 
-// allocate returns the pod's IP, the same one on every call for one UID.
-func (m *ipam) allocate(uid string) (netip.Addr, error) {
+// allocate returns the pod's IP, the same one on every call for one UID. A pod that had an IP
+// before (it ran on this node under an earlier agent) gets it again when it is free, so that a
+// restarted agent keeps its pods' addresses.
+func (m *ipam) allocate(uid string, prev netip.Addr) (netip.Addr, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for a, owner := range m.used {
@@ -33,17 +35,24 @@ func (m *ipam) allocate(uid string) (netip.Addr, error) {
 			return a, nil
 		}
 	}
-	a := m.prefix.Addr().Next().Next() // .0 is the network, .1 the node
-	for ; m.prefix.Contains(a); a = a.Next() {
-		if a.As4()[3] == 255 {
-			continue
-		}
-		if _, taken := m.used[a]; !taken {
+	if _, taken := m.used[prev]; prev.IsValid() && !taken && m.usable(prev) {
+		m.used[prev] = uid
+		return prev, nil
+	}
+	for a := m.prefix.Addr(); m.prefix.Contains(a); a = a.Next() {
+		if _, taken := m.used[a]; !taken && m.usable(a) {
 			m.used[a] = uid
 			return a, nil
 		}
 	}
 	return netip.Addr{}, fmt.Errorf("pod CIDR %s is full", m.prefix)
+}
+
+// usable reports whether a is a pod address of the CIDR: not the network (.0), the node's
+// gateway (.1) or a broadcast (.255).
+func (m *ipam) usable(a netip.Addr) bool {
+	b := a.As4()
+	return m.prefix.Contains(a) && a != m.prefix.Addr() && a != m.prefix.Addr().Next() && b[3] != 255
 }
 
 func (m *ipam) release(uid string) {

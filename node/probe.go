@@ -79,7 +79,7 @@ func (w *podWorker) check(ctx context.Context, container string, p *api.Probe) e
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	w.mu.Lock()
-	host := localAddr(w.podIP).String()
+	host := w.addr.String()
 	w.mu.Unlock()
 	switch {
 	case p.HTTPGet != nil:

@@ -209,7 +209,7 @@ func (a *Agent) servePortForward(w http.ResponseWriter, r *http.Request) {
 	var ip netip.Addr
 	if ok {
 		wk.mu.Lock()
-		ip, ok = wk.podIP, wk.podIP.IsValid() && wk.sandbox != nil
+		ip, ok = wk.addr, wk.sandbox != nil
 		wk.mu.Unlock()
 	}
 	if !ok {
@@ -219,7 +219,7 @@ func (a *Agent) servePortForward(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), portForwardDialTimeout)
 	defer cancel()
 	var d net.Dialer
-	podConn, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(localAddr(ip), uint16(port)).String())
+	podConn, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(ip, uint16(port)).String())
 	if err != nil {
 		http.Error(w, fmt.Sprintf("error forwarding port %d to pod %s, uid %s: %v", port, pod, wk.pod.UID, err), http.StatusBadGateway)
 		return

@@ -47,6 +47,9 @@ func (a *Agent) useIPAM(cidr string) error {
 		return err
 	}
 	a.ipam = m
+	if a.runc != nil {
+		a.runc.useNetwork(m.prefix, a.runcPlugins)
+	}
 	return nil
 }
 

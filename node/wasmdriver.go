@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 
 	"github.com/wk-project/wk/control/api"
@@ -72,14 +73,15 @@ func pullAlways(pod *api.Pod, image string) bool {
 
 func (d *wasmDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, error) {
 	pn := d.net(spec.Pod.Namespace)
+	addr := localAddr(spec.IP)
 	sb, err := d.rt.NewSandbox(wasmrt.SandboxConfig{
-		Name: spec.Pod.Name, Addr: spec.Addr, Volumes: spec.Volumes,
+		Name: spec.Pod.Name, Addr: addr, Volumes: spec.Volumes,
 		Dialer: pn, Resolver: pn,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &wasmSandbox{sb: sb, d: d}, nil
+	return &wasmSandbox{sb: sb, d: d, addr: addr}, nil
 }
 
 // loadToolbox compiles the exec toolbox once.
@@ -96,9 +98,12 @@ func (d *wasmDriver) loadToolbox(ctx context.Context) (string, error) {
 }
 
 type wasmSandbox struct {
-	sb *wasmrt.Sandbox
-	d  *wasmDriver
+	sb   *wasmrt.Sandbox
+	d    *wasmDriver
+	addr netip.Addr
 }
+
+func (s *wasmSandbox) Addr() netip.Addr { return s.addr }
 
 // Exec runs the toolbox in the sandbox: argv is "toolbox CMD ARGS...", so the toolbox's applet is CMD.
 func (s *wasmSandbox) Exec(ctx context.Context, c ContainerSpec, cmd []string) (Process, error) {
@@ -106,7 +111,7 @@ func (s *wasmSandbox) Exec(ctx context.Context, c ContainerSpec, cmd []string) (
 	if err != nil {
 		return nil, err
 	}
-	c.Name, c.ImageID, c.Args, c.Ports = "toolbox", digest, cmd, nil
+	c.Name, c.ImageID, c.Command, c.Args, c.Ports = "toolbox", digest, nil, cmd, nil
 	return s.Start(ctx, c)
 }
 
@@ -116,7 +121,7 @@ func (s *wasmSandbox) Start(ctx context.Context, c ContainerSpec) (Process, erro
 		mounts[i] = wasmrt.Mount{Volume: m.Volume, Path: m.Path, ReadOnly: m.ReadOnly}
 	}
 	p, err := s.sb.Start(ctx, wasmrt.ContainerConfig{
-		Name: c.Name, Digest: c.ImageID, Args: c.Args, Env: c.Env, Ports: c.Ports, Mounts: mounts,
+		Name: c.Name, Digest: c.ImageID, Args: append(append([]string{}, c.Command...), c.Args...), Env: c.Env, Ports: c.Ports, Mounts: mounts,
 		MemoryLimit: c.MemoryLimit, Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
 	})
 	if err != nil {
@@ -135,3 +140,4 @@ func (p wasmProcess) Wait() ExitStatus {
 }
 func (p wasmProcess) Done() <-chan struct{} { return p.p.Done() }
 func (p wasmProcess) Kill()                 { p.p.Kill() }
+func (p wasmProcess) Leave()                { p.p.Kill() } // a module cannot outlive the agent

@@ -23,8 +23,11 @@ type podWorker struct {
 	done   chan struct{}
 	remove atomic.Bool // remove the pod's folder once it stops: the pod is no longer bound here
 
+	driver Driver // the pod's runtime's; set by prepare
+
 	mu         sync.Mutex
 	podIP      netip.Addr
+	addr       netip.Addr // where the pod's ports listen, once its sandbox is made
 	startTime  api.Time
 	waiting    string // why the containers have not started yet (ContainerCreating, ErrImagePull...)
 	waitMsg    string
@@ -54,7 +57,14 @@ func newPodWorker(a *Agent, pod *api.Pod) *podWorker {
 		conditions: map[string]api.PodCondition{}, changed: make(chan struct{}, 1),
 	}
 	for _, c := range pod.Spec.Containers {
-		w.containers = append(w.containers, &containerState{spec: c, status: api.ContainerStatus{Name: c.Name, Image: c.Image}})
+		cs := &containerState{spec: c, status: api.ContainerStatus{Name: c.Name, Image: c.Image}}
+		// A pod that ran here before this agent started keeps its count, as the kubelet does.
+		for _, old := range pod.Status.ContainerStatuses {
+			if old.Name == c.Name {
+				cs.status.RestartCount = old.RestartCount
+			}
+		}
+		w.containers = append(w.containers, cs)
 	}
 	return w
 }
@@ -122,7 +132,8 @@ func (w *podWorker) run(ctx context.Context) {
 		}
 	}()
 	defer w.a.ipam.release(w.pod.UID)
-	ip, err := w.a.ipam.allocate(w.pod.UID)
+	prev, _ := netip.ParseAddr(w.pod.Status.PodIP)
+	ip, err := w.a.ipam.allocate(w.pod.UID, prev)
 	if err != nil {
 		w.setWaiting("CreatePodSandboxError", err.Error())
 		return
@@ -136,16 +147,16 @@ func (w *podWorker) run(ctx context.Context) {
 	if !ok {
 		return
 	}
-	sb, err := w.a.driver.NewSandbox(ctx, SandboxSpec{Pod: w.pod, Addr: localAddr(ip), Volumes: vols})
+	sb, err := w.driver.NewSandbox(ctx, SandboxSpec{Pod: w.pod, IP: ip, Dir: w.dir, Volumes: vols})
 	if err != nil {
 		w.setWaiting("CreatePodSandboxError", err.Error())
 		w.a.event(w.pod, api.EventWarning, "FailedCreatePodSandBox", err.Error())
 		<-ctx.Done()
 		return
 	}
-	defer sb.Close()
+	defer w.closeSandbox(sb)
 	w.mu.Lock()
-	w.sandbox = sb
+	w.sandbox, w.addr = sb, sb.Addr()
 	w.mu.Unlock()
 	w.setWaiting("", "")
 	var wg sync.WaitGroup
@@ -158,6 +169,18 @@ func (w *podWorker) run(ctx context.Context) {
 	}
 	wg.Wait()
 	<-ctx.Done()
+}
+
+// closeSandbox closes the pod's sandbox when the pod stops, and leaves it running when only the
+// agent stops and the sandbox can outlive it.
+func (w *podWorker) closeSandbox(sb Sandbox) {
+	if ad, ok := sb.(Adopter); ok && !w.remove.Load() {
+		ad.Leave()
+		return
+	}
+	if err := sb.Close(); err != nil {
+		w.a.log.Warn("pod sandbox not removed", "pod", w.pod.Namespace+"/"+w.pod.Name, "err", err)
+	}
 }
 
 // prepare makes the volumes and pulls the images, retrying with back-off until it succeeds or the
@@ -196,13 +219,20 @@ func (w *podWorker) prepare(ctx context.Context) (map[string]string, []string, b
 }
 
 func (w *podWorker) pullImages(ctx context.Context, pulled map[string]bool) ([]string, error) {
+	if w.driver == nil {
+		d, err := w.a.driverFor(ctx, w.pod)
+		if err != nil {
+			return nil, err
+		}
+		w.driver = d
+	}
 	ids := make([]string, len(w.containers))
 	for i, c := range w.containers {
 		image := c.spec.Image
 		if !pulled[image] {
 			w.a.event(w.pod, api.EventNormal, "Pulling", "Pulling image \""+image+"\"")
 		}
-		id, err := w.a.driver.Pull(ctx, w.pod, image)
+		id, err := w.driver.Pull(ctx, w.pod, image)
 		if err != nil {
 			return nil, err
 		}

@@ -12,8 +12,12 @@
 //   - Runtime drives the runc CLI for one container: create (stdio to files), start, state, kill,
 //     delete, exec, and Wait, which reaps the container's init as the agent is its subreaper and so
 //     knows its exit code.
+//   - Network gives each pod a network namespace, /run/netns/<name>-<pod UID>, on the node's
+//     bridge, by running the CNI plugins loopback, bridge and host-local (Debian's
+//     containernetworking-plugins) directly, as the CNI spec 1.0.0 describes: no libcni. The pod's
+//     address is the caller's choice, so host-local's range is that one address; Setup adopts a
+//     namespace that already holds it, as a restarted agent finds its running pods.
 //
 // Later steps will add a per-container rootfs (likely an overlay on the cached one), user name
-// lookup in the image's /etc/passwd, CNI networking for the pod's namespace, and the node.Driver
-// implementation that ties them together.
+// lookup in the image's /etc/passwd, and the node.Driver implementation that ties them together.
 package runc

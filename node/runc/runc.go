@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Status is a container's status as runc reports it.
@@ -31,6 +32,9 @@ type State struct {
 	Pid    int    `json:"pid"` // the container's init, in this process's pid namespace
 	Status Status `json:"status"`
 	Bundle string `json:"bundle"`
+	// Created is when the container was created, which for a container started right after is
+	// when it started.
+	Created time.Time `json:"created"`
 }
 
 // Runtime runs runc for the life cycle of single containers. The zero value uses "runc" from

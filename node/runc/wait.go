@@ -39,7 +39,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 	for {
 		code, done, err := reap(pid)
 		if errors.Is(err, syscall.ECHILD) {
-			return -1, r.waitStopped(ctx, id)
+			return -1, r.waitStopped(ctx, id, pid)
 		}
 		if err != nil {
 			return -1, fmt.Errorf("wait for container %s: %w", id, err)
@@ -100,20 +100,37 @@ func reap(pid int) (code int, done bool, err error) {
 	}
 }
 
-// waitStopped polls runc until container id is stopped.
-func (r *Runtime) waitStopped(ctx context.Context, id string) error {
+// waitStopped waits until container id, whose init pid is not a child of this process, is
+// stopped: it watches the pid in /proc, cheaply, and asks runc once the pid is gone or a zombie.
+func (r *Runtime) waitStopped(ctx context.Context, id string, pid int) error {
 	for {
-		st, err := r.State(ctx, id)
-		if err != nil {
-			return err
+		if !alive(pid) {
+			st, err := r.State(ctx, id)
+			if err != nil {
+				return err
+			}
+			if st.Status == StatusStopped {
+				return ErrExitUnknown
+			}
 		}
-		if st.Status == StatusStopped {
-			return ErrExitUnknown
-		}
-		if err := sleep(ctx, pollInterval); err != nil {
+		if err := sleep(ctx, orphanPollInterval); err != nil {
 			return fmt.Errorf("wait for container %s: %w", id, err)
 		}
 	}
+}
+
+// orphanPollInterval is how often waitStopped looks at an init that is not a child.
+const orphanPollInterval = 200 * time.Millisecond
+
+// alive reports whether pid runs: it exists and is not a zombie.
+func alive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) S ...: the state follows the last ')'.
+	i := strings.LastIndexByte(string(stat), ')')
+	return i < 0 || i+2 >= len(stat) || (stat[i+2] != 'Z' && stat[i+2] != 'X')
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
