@@ -185,3 +185,28 @@ func TestRestartedAgentAdoptsRuncContainers(t *testing.T) {
 		return err != nil, "still there"
 	})
 }
+
+// TestRuncImageForms runs the same Linux image from a registry (go-containerregistry's, in this
+// process), a docker-archive, an OCI layout and an oci-archive.
+func TestRuncImageForms(t *testing.T) {
+	n := startRuncNode(t)
+	img := runctest.Image(t, map[string]string{"/hello.txt": "hello from the image\n"}, v1.Config{Cmd: []string{"cat", "/hello.txt"}})
+	forms := map[string]string{
+		"registry":       runctest.Registry(t, img, "tests/hello:v1"),
+		"docker-archive": runctest.DockerArchive(t, img, "tests/hello:v1"),
+		"oci":            runctest.Layout(t, img, "v1"),
+		"oci-archive":    runctest.Archive(t, img, "v1"),
+	}
+	for form, image := range forms {
+		n.run(t, form, api.RestartNever, api.Container{Name: "c", Image: image})
+	}
+	for form, image := range forms {
+		p := n.waitPod(t, form, "Succeeded", func(p *api.Pod) bool { return p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed })
+		if p.Status.Phase != api.PodSucceeded {
+			t.Fatalf("%s (%s): %+v", form, image, p.Status)
+		}
+		if logs := n.logs(t, form, "c"); logs != "hello from the image\n" {
+			t.Fatalf("%s: logs %q", form, logs)
+		}
+	}
+}
