@@ -54,6 +54,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'APICreate|WatchLatency' -benchtime 3000x ./bench/
 	$(GO) test -run '^$$' -bench 'ApplyToReady|PodsPerSecond' -benchtime 50x ./bench/
 	$(GO) test -run '^$$' -bench 'IdleHelloPods' -benchtime 1x ./bench/
+	$(GO) test -run '^$$' -bench 'RuncVsWasm' -benchtime 10x ./bench/
 	./bench/startup.sh $(BIN)
 	./$(BIN) bench schedule --nodes 5000 --pods 50000
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"testing"
@@ -88,7 +89,7 @@ func BenchmarkRuncVsWasm(b *testing.B) {
 	const idle = 20
 	time.Sleep(3 * time.Second)
 	for _, k := range kinds {
-		before := rssKiB()
+		before := settledRSSKiB()
 		var chans []<-chan struct{}
 		for i := 0; i < idle; i++ {
 			chans = append(chans, cl.start(b, cl.guestPod(fmt.Sprintf("idle-%s-%d", k.name, i), k.image, k.port)))
@@ -97,7 +98,7 @@ func BenchmarkRuncVsWasm(b *testing.B) {
 			<-ch
 		}
 		time.Sleep(2 * time.Second)
-		agent := float64(rssKiB()-before) / idle / 1024
+		agent := float64(settledRSSKiB()-before) / idle / 1024
 		b.ReportMetric(agent, k.name+"_agent_MiB_per_pod")
 		if k.name == "runc" {
 			b.ReportMetric(containersRSSKiB(dataDir)/idle/1024, "runc_container_MiB_per_pod")
@@ -137,4 +138,11 @@ func pidRSSKiB(pid string) int64 {
 		}
 	}
 	return 0
+}
+
+// settledRSSKiB is this process's RSS once the Go heap has been collected and returned to the
+// system, so that two readings differ by what stays in use.
+func settledRSSKiB() int64 {
+	debug.FreeOSMemory()
+	return rssKiB()
 }

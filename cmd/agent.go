@@ -113,7 +113,7 @@ func runAgent(ctx context.Context, g *globals, o agentOptions) error {
 	}
 	gs, err := gossip.New(gossip.Config{
 		Name: o.name, BindAddr: o.gossipAddr, Advertise: o.advertise, Key: tok.GossipKey,
-		Meta:   gossip.Meta{Node: o.name, Version: Version, Runtimes: []string{"wasm"}},
+		Meta:   gossip.Meta{Node: o.name, Version: Version, Runtimes: runtimes(o.runc)},
 		Join:   []string{o.join},
 		Logger: log.With("component", "gossip"),
 	})

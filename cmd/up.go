@@ -34,6 +34,14 @@ type upOptions struct {
 	runc        bool
 }
 
+// runtimes are the runtimes a node offers, as its gossip metadata says.
+func runtimes(runc bool) []string {
+	if runc && node.RuncMissing() == "" {
+		return []string{"wasm", "runc"}
+	}
+	return []string{"wasm"}
+}
+
 const runcFlagUsage = "offer the runc runtime for Linux images (needs root, runc and the CNI plugins; a node without them offers wasm only)"
 
 func newUpCmd(g *globals) *cobra.Command {
@@ -112,7 +120,7 @@ func runUp(ctx context.Context, g *globals, o upOptions) error {
 		return err
 	}
 	gs, err := serverGossip(srv, log, gossip.Config{Name: o.nodeName, BindAddr: o.gossipAddr,
-		Meta: gossip.Meta{API: srv.URL(), Node: o.nodeName, Runtimes: []string{"wasm"}}})
+		Meta: gossip.Meta{API: srv.URL(), Node: o.nodeName, Runtimes: runtimes(o.runc)}})
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,7 @@ func (a *Agent) startProxy() error {
 	pcfg.NodeName, pcfg.Client, pcfg.Secret = a.cfg.Name, a.client, a.cfg.TunnelSecret
 	pcfg.Logger = a.log.With("component", "netproxy")
 	pcfg.NodeAddr, pcfg.IngressAddr = a.cfg.Address, a.cfg.IngressAddr
-	if a.cfg.Runc && a.runcOffered() == "" {
+	if a.cfg.Runc && RuncMissing() == "" {
 		pcfg.ServiceDevice = ServiceDevice
 	}
 	if a.cfg.TunnelSecret != "" {

@@ -14,9 +14,9 @@ import (
 	"github.com/wk-project/wk/node/runc"
 )
 
-// runcOffered says why this node cannot offer the runc runtime, or "" when it can: runc and the
+// RuncMissing says why this machine cannot offer the runc runtime, or "" when it can: runc and the
 // CNI plugins installed, and the agent running as root.
-func (a *Agent) runcOffered() string {
+func RuncMissing() string {
 	switch {
 	case os.Geteuid() != 0:
 		return "the agent does not run as root"
@@ -40,7 +40,7 @@ func (a *Agent) startRunc(ctx context.Context) {
 		a.noRunc = "the agent was started without the runc runtime"
 		return
 	}
-	if why := a.runcOffered(); why != "" {
+	if why := RuncMissing(); why != "" {
 		a.noRunc = why
 		a.log.Info("the runc runtime is not offered", "reason", why)
 		return
