@@ -106,6 +106,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("start wasm runtime: %w", err)
 	}
 	defer rt.Close(context.Background())
+	a.checkRunc()
 	if err := a.startProxy(); err != nil {
 		return err
 	}
@@ -117,7 +118,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		toolbox: a.cfg.Toolbox,
 	}
 	a.wasm = d
-	a.startRunc(ctx)
+	if a.noRunc == "" {
+		a.runc = newRuncDriver(filepath.Join(a.cfg.DataDir, "runc"), a.proxy, a.log.With("component", "runc"))
+	}
 	if len(a.cfg.Toolbox) > 0 {
 		var warm sync.WaitGroup
 		defer warm.Wait()                      // before the runtime closes
@@ -127,6 +130,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	g.Go(func() error { return a.tunnelLoop(gctx) })
 	g.Go(func() error { return a.proxy.Run(gctx) })
 	g.Go(func() error { return a.heartbeatLoop(gctx) })
+	if a.runc != nil {
+		g.Go(func() error { return a.runc.runDNS(gctx) })
+	}
 	g.Go(func() error {
 		if err := a.waitPodCIDR(gctx); err != nil {
 			return nil
@@ -143,7 +149,7 @@ func (a *Agent) startProxy() error {
 	pcfg.NodeName, pcfg.Client, pcfg.Secret = a.cfg.Name, a.client, a.cfg.TunnelSecret
 	pcfg.Logger = a.log.With("component", "netproxy")
 	pcfg.NodeAddr, pcfg.IngressAddr = a.cfg.Address, a.cfg.IngressAddr
-	if a.cfg.Runc && RuncMissing() == "" {
+	if a.noRunc == "" {
 		pcfg.ServiceDevice = ServiceDevice
 	}
 	if a.cfg.TunnelSecret != "" {

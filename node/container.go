@@ -104,11 +104,11 @@ func (w *podWorker) runOnce(ctx context.Context, sb Sandbox, i int, imageID stri
 		st = proc.Wait()
 	case <-ctx.Done():
 		stopProbes()
-		if !w.remove.Load() {
+		if w.remove.Load() {
+			proc.Kill()
+		} else {
 			proc.Leave() // the agent stops, not the pod
-			return ExitStatus{}, false
 		}
-		proc.Kill()
 		proc.Wait()
 		return ExitStatus{}, false
 	}

@@ -55,6 +55,7 @@ func (a *Agent) syncPods(ctx context.Context) {
 		}
 		if !listed {
 			listed = true
+			a.sweepRunc(ctx, s.workers)
 			a.removeOrphanPodDirs(s.workers)
 		}
 		s.watch(ctx, opts, rv)

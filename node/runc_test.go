@@ -2,7 +2,10 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"net/http"
 	"strings"
 	"testing"
@@ -168,8 +171,12 @@ func TestRestartedAgentAdoptsRuncContainers(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("the pod does not serve while the agent is down: %d", code)
 	}
+	// A pod made while the agent is away competes for addresses with the adopted one.
+	n.run(t, "newcomer", "", api.Container{Name: "web", Image: image, Ports: []api.ContainerPort{{ContainerPort: 8080}}})
 	n.startAgent(t)
-	time.Sleep(3 * time.Second) // the new agent's first syncs
+	if p3 := n.waitPod(t, "newcomer", "Running", running); p3.Status.PodIP == p.Status.PodIP {
+		t.Fatalf("the new pod got the adopted pod's IP %s", p3.Status.PodIP)
+	}
 	after, err := rt.State(context.Background(), id)
 	if err != nil || after.Pid != before.Pid {
 		t.Fatalf("after the agent restarted: %+v, %v; want pid %d still", after, err, before.Pid)
@@ -209,4 +216,22 @@ func TestRuncImageForms(t *testing.T) {
 			t.Fatalf("%s: logs %q", form, logs)
 		}
 	}
+}
+
+// TestPodDeletedWhileAgentAwayIsRemoved deletes a runc pod while its agent is stopped: the next
+// agent removes its container and network namespace.
+func TestPodDeletedWhileAgentAwayIsRemoved(t *testing.T) {
+	n := startRuncNode(t)
+	image := runctest.Layout(t, runctest.Image(t, nil, v1.Config{Cmd: []string{"sleep", "1000"}}), "v1")
+	n.run(t, "gone", "", api.Container{Name: "c", Image: image})
+	p := n.waitPod(t, "gone", "Running", running)
+	n.stopAgent()
+	n.delete(t, "gone")
+	n.startAgent(t)
+	rt := &runc.Runtime{Root: filepath.Join(n.cfg.DataDir, "runc", "state")}
+	eventually(t, 20*time.Second, "the container and the namespace are gone", func() (bool, string) {
+		_, err := rt.State(context.Background(), "wk-"+p.UID+"-c")
+		_, nserr := os.Stat("/run/netns/wk-" + p.UID)
+		return err != nil && os.IsNotExist(nserr), fmt.Sprintf("container: %v, netns: %v", err, nserr)
+	})
 }

@@ -2,6 +2,9 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -25,18 +27,16 @@ import (
 // containers' stdout and stderr straight into their log files, so that they outlive the agent.
 type runcDriver struct {
 	rt       *runc.Runtime
-	dir      string // DATA/runc: images (the rootfs cache)
+	dir      string // DATA/runc: images (the rootfs cache and what each image is), state, cni
 	keychain authn.Keychain
 	proxy    *netproxy.Proxy
 	log      *slog.Logger
-	ctx      context.Context // the agent's: the DNS server lives as long
+	dns      chan netip.Addr // the bridge's gateway, once the first pod made the bridge
 
 	mu      sync.Mutex
 	network *runc.Network        // set once the node has its pod CIDR
 	images  map[string]runcImage // image id (config digest) -> its rootfs and config
 	pulled  map[string]string    // image -> id, for images pulled before
-
-	dnsOnce sync.Once
 }
 
 type runcImage struct {
@@ -49,27 +49,45 @@ var _ Driver = (*runcDriver)(nil)
 // runcCgroupParent holds the cgroups of wk's containers: /sys/fs/cgroup[/CONTROLLER]/wk/ID.
 const runcCgroupParent = "/wk"
 
+func newRuncDriver(dir string, proxy *netproxy.Proxy, log *slog.Logger) *runcDriver {
+	return &runcDriver{
+		rt:       &runc.Runtime{Root: filepath.Join(dir, "state")},
+		dir:      dir,
+		keychain: authn.DefaultKeychain,
+		proxy:    proxy,
+		log:      log,
+		dns:      make(chan netip.Addr, 1),
+		images:   map[string]runcImage{},
+		pulled:   map[string]string{},
+	}
+}
+
 // useNetwork gives the driver the node's pod CIDR: its bridge is named after it, so that the
-// nodes of a local multi-node cluster each have their own.
-func (d *runcDriver) useNetwork(cidr netip.Prefix, pluginDir string) {
+// nodes of a local multi-node cluster each have their own. It returns the pod IPs the node's
+// network holds from before, by pod UID.
+func (d *runcDriver) useNetwork(cidr netip.Prefix, pluginDir string) map[netip.Addr]string {
 	b := cidr.Addr().As4()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.network = &runc.Network{
+	n := &runc.Network{
 		Name:      "wk",
 		Bridge:    fmt.Sprintf("wkbr-%d-%d", b[1], b[2]),
 		Subnet:    cidr,
 		PluginDir: pluginDir,
 		StateDir:  filepath.Join(d.dir, "cni"),
 	}
+	d.mu.Lock()
+	d.network = n
+	d.mu.Unlock()
+	return n.Reservations()
 }
 
+// Pull makes the image's rootfs and config ready. An image pulled before on this node (recorded
+// under DATA/runc/images) is not looked up again unless the pod's imagePullPolicy is Always, so
+// that a restarted agent adopts its containers with the registry away.
 func (d *runcDriver) Pull(ctx context.Context, pod *api.Pod, image string) (string, error) {
-	d.mu.Lock()
-	id, ok := d.pulled[image]
-	d.mu.Unlock()
-	if ok && !pullAlways(pod, image) {
-		return id, nil
+	if !pullAlways(pod, image) {
+		if id, ok := d.known(image); ok {
+			return id, nil
+		}
 	}
 	r, err := parseOCIRef(image)
 	if err != nil {
@@ -88,16 +106,67 @@ func (d *runcDriver) Pull(ctx context.Context, pod *api.Pod, image string) (stri
 	if err != nil {
 		return "", &imageError{reason: "ErrImagePull", err: fmt.Errorf("pull %s: %w", image, err)}
 	}
-	rootfs, err := runc.RootfsFor(filepath.Join(d.dir, "images"), img)
+	rootfs, err := runc.RootfsFor(d.imagesDir(), img)
 	if err != nil {
 		return "", &imageError{reason: "ErrImagePull", err: fmt.Errorf("pull %s: %w", image, err)}
 	}
-	id = name.String()
+	id := name.String()
+	ri := runcImage{rootfs: rootfs, config: runc.ImageConfigFrom(cf.Config)}
+	if err := d.record(image, id, ri); err != nil {
+		d.log.Warn("pulled image not recorded", "image", image, "err", err)
+	}
 	d.mu.Lock()
-	d.images[id] = runcImage{rootfs: rootfs, config: runc.ImageConfigFrom(cf.Config)}
-	d.pulled[image] = id
+	d.images[id], d.pulled[image] = ri, id
 	d.mu.Unlock()
 	return id, nil
+}
+
+func (d *runcDriver) imagesDir() string { return filepath.Join(d.dir, "images") }
+
+// imageRecord is what the node knows of an image it pulled: DATA/runc/images/refs/SHA256(IMAGE).
+type imageRecord struct {
+	Image  string           `json:"image"`
+	ID     string           `json:"id"`
+	Rootfs string           `json:"rootfs"`
+	Config runc.ImageConfig `json:"config"`
+}
+
+func (d *runcDriver) recordPath(image string) string {
+	sum := sha256.Sum256([]byte(image))
+	return filepath.Join(d.imagesDir(), "refs", hex.EncodeToString(sum[:]))
+}
+
+func (d *runcDriver) record(image, id string, ri runcImage) error {
+	b, err := json.Marshal(imageRecord{Image: image, ID: id, Rootfs: ri.rootfs, Config: ri.config})
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(d.recordPath(image), b)
+}
+
+// known is the id of an image pulled before, in this agent's life or an earlier one's.
+func (d *runcDriver) known(image string) (string, bool) {
+	d.mu.Lock()
+	id, ok := d.pulled[image]
+	d.mu.Unlock()
+	if ok {
+		return id, true
+	}
+	b, err := os.ReadFile(d.recordPath(image))
+	if err != nil {
+		return "", false
+	}
+	var rec imageRecord
+	if json.Unmarshal(b, &rec) != nil || rec.Image != image {
+		return "", false
+	}
+	if fi, err := os.Stat(rec.Rootfs); err != nil || !fi.IsDir() {
+		return "", false
+	}
+	d.mu.Lock()
+	d.images[rec.ID], d.pulled[image] = runcImage{rootfs: rec.Rootfs, config: rec.Config}, rec.ID
+	d.mu.Unlock()
+	return rec.ID, true
 }
 
 func (d *runcDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, error) {
@@ -111,7 +180,10 @@ func (d *runcDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox,
 	if err != nil {
 		return nil, err
 	}
-	d.serveDNS(network.Gateway())
+	select {
+	case d.dns <- network.Gateway():
+	default:
+	}
 	s := &runcSandbox{d: d, pod: spec.Pod, dir: spec.Dir, ip: spec.IP, netns: netns, network: network, volumes: spec.Volumes}
 	if err := s.writeEtc(network.Gateway()); err != nil {
 		network.Teardown(context.WithoutCancel(ctx), spec.Pod.UID)
@@ -121,307 +193,89 @@ func (d *runcDriver) NewSandbox(ctx context.Context, spec SandboxSpec) (Sandbox,
 	return s, nil
 }
 
-// serveDNS starts the cluster DNS server at the bridge's gateway, the runc pods' nameserver, once
-// the first pod has made the bridge.
-func (d *runcDriver) serveDNS(gateway netip.Addr) {
-	d.dnsOnce.Do(func() {
-		addr := netip.AddrPortFrom(gateway, 53).String()
-		srv := netproxy.NewDNSServer(d.proxy.LookupService, d.log)
-		go func() {
-			if err := srv.Run(d.ctx, addr); err != nil {
-				d.log.Warn("cluster DNS server stopped", "addr", addr, "err", err)
-			}
-		}()
+// runDNS serves the cluster's names at the bridge's gateway, the runc pods' nameserver, from when
+// the first pod made the bridge until ctx ends; a server that fails is started again.
+func (d *runcDriver) runDNS(ctx context.Context) error {
+	var gateway netip.Addr
+	select {
+	case <-ctx.Done():
+		return nil
+	case gateway = <-d.dns:
+	}
+	addr := netip.AddrPortFrom(gateway, 53).String()
+	srv := netproxy.NewDNSServer(d.proxy.LookupService, d.log)
+	for {
 		d.log.Info("cluster DNS server listening", "addr", addr)
-	})
-}
-
-// runcSandbox is a runc pod: its network namespace, its /etc files, and its containers, each with a
-// bundle in DIR/runc/NAME.
-type runcSandbox struct {
-	d       *runcDriver
-	pod     *api.Pod
-	dir     string
-	ip      netip.Addr
-	netns   string
-	network *runc.Network
-	volumes map[string]string
-}
-
-var _ Adopter = (*runcSandbox)(nil)
-
-func (s *runcSandbox) Addr() netip.Addr { return s.ip }
-
-// etcFiles are the files of a pod that every container of it sees at the same path.
-var etcFiles = []string{"hostname", "hosts", "resolv.conf"}
-
-// writeEtc writes the pod's /etc/hostname, /etc/hosts and /etc/resolv.conf, whose nameserver is
-// the cluster DNS server and whose search list makes "svc" and "svc.ns" full names, as the
-// kubelet's do.
-func (s *runcSandbox) writeEtc(gateway netip.Addr) error {
-	dir := filepath.Join(s.dir, "etc")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	ns := s.pod.Namespace
-	files := map[string]string{
-		"hostname": s.pod.Name + "\n",
-		"hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-			s.ip.String() + "\t" + s.pod.Name + "\n",
-		"resolv.conf": "nameserver " + gateway.String() + "\n" +
-			"search " + ns + ".svc." + netproxy.ClusterDomain + " svc." + netproxy.ClusterDomain + " " + netproxy.ClusterDomain + "\n" +
-			"options ndots:5\n",
-	}
-	for _, name := range etcFiles {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(files[name]), 0o644); err != nil {
-			return err
+		err := srv.Run(ctx, addr)
+		if ctx.Err() != nil {
+			return nil
+		}
+		d.log.Warn("cluster DNS server stopped, will retry", "addr", addr, "retry", 5*time.Second, "err", err)
+		if !sleepCtx(ctx, 5*time.Second) {
+			return nil
 		}
 	}
-	return nil
 }
 
-// containerID is runc's id of a container of the pod: unique on the node, stable across agent
-// restarts.
-func (s *runcSandbox) containerID(name string) string { return "wk-" + s.pod.UID + "-" + name }
-
-func (s *runcSandbox) bundle(name string) string { return filepath.Join(s.dir, "runc", name) }
-
-// grace is how long a stopping container has between SIGTERM and SIGKILL.
-func (s *runcSandbox) grace() time.Duration {
-	if g := s.pod.Spec.TerminationGracePeriodSeconds; g != nil {
-		return time.Duration(*g) * time.Second
-	}
-	return 30 * time.Second
-}
-
-func (s *runcSandbox) Start(ctx context.Context, c ContainerSpec) (Process, error) {
-	s.d.mu.Lock()
-	img, ok := s.d.images[c.ImageID]
-	s.d.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("image %s is not pulled", c.ImageID)
-	}
-	id := s.containerID(c.Name)
-	s.remove(ctx, c.Name) // what is left of an earlier instance
-	bundle := s.bundle(c.Name)
-	rootfs, err := runc.MountOverlay(img.rootfs, bundle)
-	if err != nil {
-		return nil, err
-	}
-	spec, err := runc.Spec(runc.SpecInput{
-		Rootfs: rootfs, Image: img.config,
-		Command: c.Command, Args: c.Args, Env: c.Env, WorkingDir: c.WorkingDir,
-		Hostname: s.pod.Name, Mounts: s.mounts(c.Mounts), NetNS: s.netns,
-		MemoryBytes: c.MemoryLimit, MilliCPU: c.MilliCPU,
-	})
-	if err != nil {
-		return nil, err
-	}
-	spec.Linux.CgroupsPath = runcCgroupParent + "/" + id
-	if err := runc.WriteBundle(bundle, spec); err != nil {
-		return nil, err
-	}
-	logs, err := os.OpenFile(c.LogPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logs.Close()
-	if err := s.d.rt.Create(ctx, id, bundle, logs, logs); err != nil {
-		s.remove(context.WithoutCancel(ctx), c.Name)
-		return nil, err
-	}
-	if err := s.d.rt.Start(ctx, id); err != nil {
-		s.remove(context.WithoutCancel(ctx), c.Name)
-		return nil, err
-	}
-	return s.watch(id), nil
-}
-
-// mounts are the container's volumes and the pod's /etc files.
-func (s *runcSandbox) mounts(ms []Mount) []runc.Mount {
-	var out []runc.Mount
-	for _, m := range ms {
-		out = append(out, runc.Mount{Source: s.volumes[m.Volume], Destination: m.Path, ReadOnly: m.ReadOnly})
-	}
-	for _, name := range etcFiles {
-		out = append(out, runc.Mount{Source: filepath.Join(s.dir, "etc", name), Destination: "/etc/" + name})
-	}
-	return out
-}
-
-// Adopt finds container c still running from before the agent restarted.
-func (s *runcSandbox) Adopt(ctx context.Context, c ContainerSpec) (Process, time.Time, bool) {
-	id := s.containerID(c.Name)
-	st, err := s.d.rt.State(ctx, id)
-	if err != nil || st.Status != runc.StatusRunning {
-		return nil, time.Time{}, false
-	}
-	return s.watch(id), st.Created, true
-}
-
-// watch follows container id until it stops. An adopted container's init is not a child of this
-// agent, so its exit code is lost; it is reported as 255, with the reason.
-func (s *runcSandbox) watch(id string) *runcProcess {
-	p := &runcProcess{s: s, id: id, done: make(chan struct{}), left: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		code, err := s.d.rt.Wait(waitCtx(p.left), id)
-		select {
-		case <-p.left:
-			return
-		default:
-		}
-		switch {
-		case errors.Is(err, runc.ErrExitUnknown):
-			p.status = ExitStatus{Code: 255, Reason: "Error", Message: "the exit code was lost: the container's init is not a child of this agent (adopted after an agent restart)"}
-		case err != nil:
-			p.status = ExitStatus{Code: 255, Reason: "Error", Message: err.Error()}
-		case code == 0:
-			p.status = ExitStatus{Code: 0, Reason: "Completed"}
-		default:
-			p.status = ExitStatus{Code: code, Reason: "Error"}
-		}
-		if p.status.Code != 0 && oomKilled(id) {
-			p.status.Reason, p.status.Message = "OOMKilled", "the container went over its memory limit"
-		}
-		if err := s.d.rt.Delete(context.Background(), id, true); err != nil {
-			s.d.log.Warn("container not deleted", "id", id, "err", err)
-		}
-	}()
-	return p
-}
-
-// waitCtx ends when left is closed.
-func waitCtx(left <-chan struct{}) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-left
-		cancel()
-	}()
-	return ctx
-}
-
-// remove deletes container name and its rootfs overlay, whatever state they are in.
-func (s *runcSandbox) remove(ctx context.Context, name string) {
-	id := s.containerID(name)
-	if _, err := s.d.rt.State(ctx, id); err == nil {
-		if err := s.d.rt.Delete(ctx, id, true); err != nil {
-			s.d.log.Warn("container not deleted", "id", id, "err", err)
+// sweep removes what runc pods of this node left that no worker runs: pods deleted while the
+// agent was away, or ended before it restarted. It looks at this agent's own records only (runc's
+// state, the pods' folders, the network's reservations), as other agents may share the machine,
+// and returns the UIDs it removed.
+func (d *runcDriver) sweep(ctx context.Context, podsDir string, keep func(uid string) bool) []string {
+	containers := map[string][]string{} // UID -> container ids
+	entries, _ := os.ReadDir(d.rt.Root)
+	for _, e := range entries {
+		if uid, ok := uidOfContainer(e.Name()); ok {
+			containers[uid] = append(containers[uid], e.Name())
 		}
 	}
-	if err := runc.RemoveOverlay(s.bundle(name)); err != nil {
-		s.d.log.Warn("container rootfs not removed", "id", id, "err", err)
+	uids := map[string]bool{}
+	for uid := range containers {
+		uids[uid] = true
 	}
-}
-
-// Exec runs cmd in container c with runc exec.
-func (s *runcSandbox) Exec(ctx context.Context, c ContainerSpec, cmd []string) (Process, error) {
-	id := s.containerID(c.Name)
-	if st, err := s.d.rt.State(ctx, id); err != nil || st.Status != runc.StatusRunning {
-		return nil, fmt.Errorf("container %s is not running", c.Name)
+	pods, _ := os.ReadDir(podsDir)
+	for _, p := range pods {
+		uids[p.Name()] = true
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p := &execProcess{done: make(chan struct{}), cancel: cancel}
-	go func() {
-		defer close(p.done)
-		code, err := s.d.rt.Exec(ctx, id, cmd, c.Stdin, c.Stdout, c.Stderr)
-		if err != nil {
-			if c.Stderr != nil {
-				fmt.Fprintln(c.Stderr, err)
-			}
-			code = 126
+	d.mu.Lock()
+	network := d.network
+	d.mu.Unlock()
+	if network != nil {
+		for _, uid := range network.Reservations() {
+			uids[uid] = true
 		}
-		p.code = code
-	}()
-	return p, nil
-}
-
-// Close deletes the pod's containers and its network.
-func (s *runcSandbox) Close() error {
-	ctx := context.Background()
-	for _, c := range s.pod.Spec.Containers {
-		s.remove(ctx, c.Name)
 	}
-	s.d.proxy.SetDirectPod(s.ip, false)
-	return s.network.Teardown(ctx, s.pod.UID)
-}
-
-// Leave keeps the pod's containers and network for the next agent.
-func (s *runcSandbox) Leave() {}
-
-// runcProcess is a container's init.
-type runcProcess struct {
-	s      *runcSandbox
-	id     string
-	done   chan struct{}
-	left   chan struct{}
-	status ExitStatus // once done
-
-	kill, leave sync.Once
-}
-
-func (p *runcProcess) Wait() ExitStatus {
-	<-p.done
-	return p.status
-}
-
-func (p *runcProcess) Done() <-chan struct{} { return p.done }
-
-// Kill sends SIGTERM, and SIGKILL after the pod's grace period if the container is still there.
-func (p *runcProcess) Kill() {
-	p.kill.Do(func() {
-		go func() {
-			ctx := context.Background()
-			if err := p.s.d.rt.Kill(ctx, p.id, syscall.SIGTERM); err != nil {
-				p.s.d.log.Debug("SIGTERM", "id", p.id, "err", err)
-			}
-			t := time.NewTimer(p.s.grace())
-			defer t.Stop()
-			select {
-			case <-p.done:
-			case <-t.C:
-				if err := p.s.d.rt.Kill(ctx, p.id, syscall.SIGKILL); err != nil {
-					p.s.d.log.Debug("SIGKILL", "id", p.id, "err", err)
-				}
-			}
-		}()
-	})
-}
-
-// Leave stops following the container and leaves it running.
-func (p *runcProcess) Leave() { p.leave.Do(func() { close(p.left) }) }
-
-// execProcess is a process run by runc exec.
-type execProcess struct {
-	done   chan struct{}
-	cancel context.CancelFunc
-	code   int
-}
-
-func (p *execProcess) Wait() ExitStatus {
-	<-p.done
-	return ExitStatus{Code: p.code}
-}
-func (p *execProcess) Done() <-chan struct{} { return p.done }
-func (p *execProcess) Kill()                 { p.cancel() }
-func (p *execProcess) Leave()                { p.cancel() }
-
-// oomKilled reports whether the kernel's OOM killer killed a process of container id's cgroup:
-// memory.events (cgroup v2) or memory.oom_control (v1) count oom_kill.
-func oomKilled(id string) bool {
-	for _, f := range []string{
-		filepath.Join("/sys/fs/cgroup", runcCgroupParent, id, "memory.events"),
-		filepath.Join("/sys/fs/cgroup/memory", runcCgroupParent, id, "memory.oom_control"),
-	} {
-		data, err := os.ReadFile(f)
-		if err != nil {
+	var removed []string
+	for uid := range uids {
+		if keep(uid) {
 			continue
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if n, ok := strings.CutPrefix(line, "oom_kill "); ok {
-				return strings.TrimSpace(n) != "0"
+		for _, id := range containers[uid] {
+			if err := d.rt.Delete(ctx, id, true); err != nil {
+				d.log.Warn("left-over container not deleted", "id", id, "err", err)
 			}
 		}
+		bundles, _ := filepath.Glob(filepath.Join(podsDir, uid, "runc", "*"))
+		for _, b := range bundles {
+			if err := runc.RemoveOverlay(b); err != nil {
+				d.log.Warn("left-over container rootfs not removed", "bundle", b, "err", err)
+			}
+		}
+		if network != nil {
+			if err := network.Teardown(ctx, uid); err != nil {
+				d.log.Warn("left-over pod network not removed", "uid", uid, "err", err)
+			}
+		}
+		removed = append(removed, uid)
 	}
-	return false
+	return removed
+}
+
+// uidOfContainer reads the pod UID out of a container id wk-UID-NAME.
+func uidOfContainer(id string) (string, bool) {
+	rest, ok := strings.CutPrefix(id, "wk-")
+	if !ok || len(rest) < 38 || rest[36] != '-' {
+		return "", false
+	}
+	return rest[:36], true
 }

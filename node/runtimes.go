@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-
-	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/node/runc"
@@ -17,10 +14,10 @@ import (
 // RuncMissing says why this machine cannot offer the runc runtime, or "" when it can: runc and the
 // CNI plugins installed, and the agent running as root.
 func RuncMissing() string {
-	switch {
-	case os.Geteuid() != 0:
+	if os.Geteuid() != 0 {
 		return "the agent does not run as root"
-	case !hasRunc():
+	}
+	if _, ok := runc.Available(); !ok {
 		return "runc is not installed (apt-get install -y runc)"
 	}
 	if _, err := runc.FindPlugins(""); err != nil {
@@ -29,34 +26,17 @@ func RuncMissing() string {
 	return ""
 }
 
-func hasRunc() bool {
-	_, err := exec.LookPath("runc")
-	return err == nil
-}
-
-// startRunc makes the runc driver when the node offers runc.
-func (a *Agent) startRunc(ctx context.Context) {
+// checkRunc decides whether the node offers runc, once, before the proxy and the drivers start.
+func (a *Agent) checkRunc() {
 	if !a.cfg.Runc {
 		a.noRunc = "the agent was started without the runc runtime"
 		return
 	}
-	if why := RuncMissing(); why != "" {
-		a.noRunc = why
-		a.log.Info("the runc runtime is not offered", "reason", why)
+	if a.noRunc = RuncMissing(); a.noRunc != "" {
+		a.log.Info("the runc runtime is not offered", "reason", a.noRunc)
 		return
 	}
 	a.runcPlugins, _ = runc.FindPlugins("")
-	dir := filepath.Join(a.cfg.DataDir, "runc")
-	a.runc = &runcDriver{
-		rt:       &runc.Runtime{Root: filepath.Join(dir, "state")},
-		dir:      dir,
-		keychain: authn.DefaultKeychain,
-		proxy:    a.proxy,
-		log:      a.log.With("component", "runc"),
-		ctx:      ctx,
-		images:   map[string]runcImage{},
-		pulled:   map[string]string{},
-	}
 }
 
 // driverFor chooses the runtime of a pod: its runtimeClassName when it sets one, else wasm for a
@@ -78,12 +58,40 @@ func (a *Agent) driverFor(ctx context.Context, pod *api.Pod) (Driver, error) {
 	if len(pod.Spec.Containers) == 0 {
 		return a.wasm, nil
 	}
-	_, err := a.wasm.Pull(ctx, pod, pod.Spec.Containers[0].Image)
+	image := pod.Spec.Containers[0].Image
+	if a.runc != nil {
+		if _, ok := a.runc.known(image); ok {
+			return a.runc, nil // a Linux image pulled before
+		}
+	}
+	_, err := a.wasm.Pull(ctx, pod, image)
+	if err == nil {
+		return a.wasm, nil
+	}
 	if !errors.Is(err, errLinuxImage) {
-		return a.wasm, nil // a wasm module, or an error the wasm pull reports again
+		return nil, err // the next attempt decides again
 	}
 	if a.runc == nil {
 		return nil, &imageError{reason: "InvalidImage", err: fmt.Errorf("%w; node %s does not offer it: %s", err, a.cfg.Name, a.noRunc)}
 	}
 	return a.runc, nil
+}
+
+// sweepRunc removes the runc containers and networks of pods that no worker runs, once the first
+// list of the node's pods told which pods are still its own, and frees their addresses.
+func (a *Agent) sweepRunc(ctx context.Context, workers map[string]*podWorker) {
+	if a.runc == nil {
+		return
+	}
+	a.mu.Lock()
+	running := map[string]bool{}
+	for _, w := range a.running {
+		running[w.pod.UID] = true
+	}
+	a.mu.Unlock()
+	keep := func(uid string) bool { return workers[uid] != nil || running[uid] }
+	for _, uid := range a.runc.sweep(ctx, filepath.Join(a.cfg.DataDir, "pods"), keep) {
+		a.ipam.release(uid)
+		a.log.Info("removed what a pod gone left", "uid", uid)
+	}
 }

@@ -46,10 +46,15 @@ func (a *Agent) useIPAM(cidr string) error {
 	if err != nil {
 		return err
 	}
-	a.ipam = m
 	if a.runc != nil {
-		a.runc.useNetwork(m.prefix, a.runcPlugins)
+		// The runc pods of an earlier agent keep the addresses their namespaces hold.
+		for ip, uid := range a.runc.useNetwork(m.prefix, a.runcPlugins) {
+			if m.usable(ip) {
+				m.used[ip] = uid
+			}
+		}
 	}
+	a.ipam = m
 	return nil
 }
 

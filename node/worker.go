@@ -147,11 +147,8 @@ func (w *podWorker) run(ctx context.Context) {
 	if !ok {
 		return
 	}
-	sb, err := w.driver.NewSandbox(ctx, SandboxSpec{Pod: w.pod, IP: ip, Dir: w.dir, Volumes: vols})
-	if err != nil {
-		w.setWaiting("CreatePodSandboxError", err.Error())
-		w.a.event(w.pod, api.EventWarning, "FailedCreatePodSandBox", err.Error())
-		<-ctx.Done()
+	sb, ok := w.newSandbox(ctx, SandboxSpec{Pod: w.pod, IP: ip, Dir: w.dir, Volumes: vols})
+	if !ok {
 		return
 	}
 	defer w.closeSandbox(sb)
@@ -169,6 +166,24 @@ func (w *podWorker) run(ctx context.Context) {
 	}
 	wg.Wait()
 	<-ctx.Done()
+}
+
+// newSandbox makes the pod's sandbox, retrying with back-off until it succeeds or the pod is
+// stopped.
+func (w *podWorker) newSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, bool) {
+	backoff := time.Second
+	for {
+		sb, err := w.driver.NewSandbox(ctx, spec)
+		if err == nil {
+			return sb, true
+		}
+		w.setWaiting("CreatePodSandboxError", err.Error())
+		w.a.event(w.pod, api.EventWarning, "FailedCreatePodSandBox", err.Error())
+		if !sleepCtx(ctx, backoff) {
+			return nil, false
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
 }
 
 // closeSandbox closes the pod's sandbox when the pod stops, and leaves it running when only the

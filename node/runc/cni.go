@@ -189,19 +189,42 @@ func (n *Network) del(ctx context.Context, dir, id, netns string) error {
 // host-local's reservation file, dataDir/<network>/<ip>, which holds the container ID on its first
 // line.
 func (n *Network) releaseStale(ctx context.Context, dir, id string, ip netip.Addr) error {
-	data, err := os.ReadFile(filepath.Join(n.StateDir, n.Name, ip.String()))
-	if err != nil {
-		return nil // not reserved, or nothing this can help with
-	}
-	owner, _, _ := strings.Cut(string(data), "\n")
-	owner = strings.TrimSpace(owner)
-	if owner == id || !validName(owner) || isNetns(netnsPath(n.netnsName(owner))) {
+	owner, ok := n.reservation(ip)
+	if !ok || owner == id || !validName(owner) || isNetns(netnsPath(n.netnsName(owner))) {
 		return nil
 	}
 	if err := n.del(ctx, dir, owner, ""); err != nil {
 		return fmt.Errorf("release %s from stale pod %s: %w", ip, owner, err)
 	}
 	return nil
+}
+
+// reservation is the pod host-local holds ip for, from its file dataDir/<network>/<ip>, whose
+// first line is the container ID.
+func (n *Network) reservation(ip netip.Addr) (string, bool) {
+	data, err := os.ReadFile(filepath.Join(n.StateDir, n.Name, ip.String()))
+	if err != nil {
+		return "", false
+	}
+	owner, _, _ := strings.Cut(string(data), "\n")
+	return strings.TrimSpace(owner), true
+}
+
+// Reservations lists the addresses host-local holds and the pod each is for: the pods whose
+// network this node set up and did not tear down, so that a restarted agent knows their IPs.
+func (n *Network) Reservations() map[netip.Addr]string {
+	out := map[netip.Addr]string{}
+	entries, _ := os.ReadDir(filepath.Join(n.StateDir, n.Name))
+	for _, e := range entries {
+		ip, err := netip.ParseAddr(e.Name())
+		if err != nil || !n.Subnet.Contains(ip) {
+			continue // host-local's lock and last_reserved_ip files
+		}
+		if owner, ok := n.reservation(ip); ok && validName(owner) {
+			out[ip] = owner
+		}
+	}
+	return out
 }
 
 func (n *Network) netnsName(id string) string { return n.Name + "-" + id }

@@ -1,7 +1,6 @@
-// Package runc is the node agent's fallback driver for Linux OCI images, the ones that are not
-// wasm modules.
+// Package runc holds the parts of the node agent's runtime for Linux OCI images, the ones that are
+// not wasm modules; the node package's runc driver ties them together (docs/runc.md).
 //
-// What exists so far:
 //   - Unpack and RootfsFor turn a go-containerregistry v1.Image into a root filesystem on disk:
 //     layers applied in order, OCI whiteouts honoured, entries that would escape the rootfs refused,
 //     and the result renamed into place only when complete. RootfsFor caches one rootfs per image
@@ -17,7 +16,7 @@
 //     containernetworking-plugins) directly, as the CNI spec 1.0.0 describes: no libcni. The pod's
 //     address is the caller's choice, so host-local's range is that one address; Setup adopts a
 //     namespace that already holds it, as a restarted agent finds its running pods.
+//   - MountOverlay gives each container its own writable rootfs over the cached one.
 //
-// Later steps will add a per-container rootfs (likely an overlay on the cached one), user name
-// lookup in the image's /etc/passwd, and the node.Driver implementation that ties them together.
+// Not done: user names, which need a lookup in the image's /etc/passwd.
 package runc

@@ -39,7 +39,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 	for {
 		code, done, err := reap(pid)
 		if errors.Is(err, syscall.ECHILD) {
-			return -1, r.waitStopped(ctx, id, pid)
+			return -1, r.waitStopped(ctx, id)
 		}
 		if err != nil {
 			return -1, fmt.Errorf("wait for container %s: %w", id, err)
@@ -100,21 +100,22 @@ func reap(pid int) (code int, done bool, err error) {
 	}
 }
 
-// waitStopped waits until container id, whose init pid is not a child of this process, is
-// stopped: it watches the pid in /proc, cheaply, and asks runc once the pid is gone or a zombie.
-func (r *Runtime) waitStopped(ctx context.Context, id string, pid int) error {
+// waitStopped waits until container id, whose init is not a child of this process, is stopped:
+// it asks runc, then watches the init's pid in /proc, cheaply, and asks runc again once the pid is
+// gone or a zombie.
+func (r *Runtime) waitStopped(ctx context.Context, id string) error {
 	for {
-		if !alive(pid) {
-			st, err := r.State(ctx, id)
-			if err != nil {
-				return err
-			}
-			if st.Status == StatusStopped {
-				return ErrExitUnknown
-			}
+		st, err := r.State(ctx, id)
+		if err != nil {
+			return err
 		}
-		if err := sleep(ctx, orphanPollInterval); err != nil {
-			return fmt.Errorf("wait for container %s: %w", id, err)
+		if st.Status == StatusStopped {
+			return ErrExitUnknown
+		}
+		for alive(st.Pid) {
+			if err := sleep(ctx, orphanPollInterval); err != nil {
+				return fmt.Errorf("wait for container %s: %w", id, err)
+			}
 		}
 	}
 }
