@@ -13,8 +13,9 @@ import (
 )
 
 // probe runs a container's readiness and liveness probes until ctx ends. Until a probe first
-// succeeds it is retried every 200 ms (at most every periodSeconds), so a pod turns Ready as soon
-// as it answers rather than a whole period later; then every periodSeconds, as in Kubernetes.
+// succeeds it is retried after 10 ms, then twice as long each time up to 200 ms (at most
+// periodSeconds), so a pod turns Ready as soon as it answers rather than a whole period later; then
+// every periodSeconds, as in Kubernetes.
 // A liveness failure past failureThreshold kills the container, which the restart policy restarts.
 func (w *podWorker) probe(ctx context.Context, cs *containerState, proc Process) {
 	if rp := cs.spec.ReadinessProbe; rp != nil {
@@ -47,6 +48,7 @@ func (w *podWorker) runProbe(ctx context.Context, container string, p *api.Probe
 	success, failure := int(max(p.SuccessThreshold, 1)), int(max(p.FailureThreshold, 1))
 	everOK := false
 	okRun, failRun := 0, 0
+	eager := 10 * time.Millisecond // the wait before the next try, until the first success
 	for {
 		err := w.check(ctx, container, p)
 		if err == nil {
@@ -64,7 +66,8 @@ func (w *podWorker) runProbe(ctx context.Context, container string, p *api.Probe
 		}
 		wait := period
 		if !everOK {
-			wait = min(period, 200*time.Millisecond)
+			wait = min(period, eager)
+			eager = min(eager*2, 200*time.Millisecond)
 		}
 		if !sleepCtx(ctx, wait) {
 			return
