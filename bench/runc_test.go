@@ -31,7 +31,7 @@ func startRuncCluster(b *testing.B) (*cluster, string) {
 	b.Cleanup(func() { runctest.RemoveLeftovers(b, dataDir) })
 	var cl *cluster
 	cl = startClusterWith(b, func(cfg *node.Config) {
-		cfg.Runc, cfg.DataDir = true, dataDir
+		cfg.Runc, cfg.DataDir, cfg.ServiceDevice = true, dataDir, runctest.ServiceDevice(b)
 	})
 	n := &api.Node{ObjectMeta: api.ObjectMeta{Name: cl.node}, Spec: api.NodeSpec{PodCIDR: runcBenchCIDR, PodCIDRs: []string{runcBenchCIDR}}}
 	// The agent registers by apply, which keeps a pod CIDR already set; it waits for one.

@@ -82,6 +82,11 @@ func TestRuncAndWasmPods(t *testing.T) {
 		out, _ := tryRun(bin, c.config, "get", "endpoints", "mixed")
 		return strings.Count(out, ":8080") == 2
 	})
+	// The node proxy binds the ClusterIP once the address is on the service device.
+	waitFor(t, 30*time.Second, "a listener on the ClusterIP 10.96.0.71:80", func() bool {
+		out, _ := exec.Command("ss", "-Hltn", "src", "10.96.0.71:80").Output()
+		return strings.Contains(string(out), "10.96.0.71:80")
+	})
 	web := strings.TrimPrefix(strings.TrimSpace(c.run(t, bin, "get", "pods", "-l", "app=web", "-o", "name")), "pod/")
 
 	waitFor(t, 10*time.Second, "httpd's line in wk logs", func() bool {

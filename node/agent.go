@@ -42,18 +42,16 @@ type Config struct {
 	// NodePort Services always listen on Address.
 	IngressAddr string
 	// Runc offers the runc runtime for Linux images, when runc and the CNI plugins are installed and
-	// the agent runs as root. Its pods' ClusterIPs sit on the dummy device ServiceDevice.
-	Runc   bool
-	Logger *slog.Logger
+	// the agent runs as root. Its pods reach Services at ClusterIPs held by ServiceDevice, a dummy
+	// device shared by the agents of one cluster on one machine.
+	Runc          bool
+	ServiceDevice string
+	Logger        *slog.Logger
 }
-
-// ServiceDevice is the dummy network device that holds the ClusterIPs for runc pods, shared by the
-// agents of one machine.
-const ServiceDevice = "wksvc0"
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{Address: "127.0.0.1", DataDir: "agent", Heartbeat: 2 * time.Second, Version: "dev"}
+	return Config{Address: "127.0.0.1", DataDir: "agent", Heartbeat: 2 * time.Second, Version: "dev", ServiceDevice: "wksvc0"}
 }
 
 // Agent is a running node agent.
@@ -150,7 +148,7 @@ func (a *Agent) startProxy() error {
 	pcfg.Logger = a.log.With("component", "netproxy")
 	pcfg.NodeAddr, pcfg.IngressAddr = a.cfg.Address, a.cfg.IngressAddr
 	if a.noRunc == "" {
-		pcfg.ServiceDevice = ServiceDevice
+		pcfg.ServiceDevice = a.cfg.ServiceDevice
 	}
 	if a.cfg.TunnelSecret != "" {
 		pcfg.TunnelAddr = a.cfg.TunnelAddr

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +36,9 @@ func startRuncNode(t *testing.T) *linkedNode {
 	}
 	cfg := DefaultConfig()
 	cfg.Name, cfg.DataDir, cfg.Runc = "runc-a", t.TempDir(), true
+	// A device of its own: an agent takes off the ClusterIPs its cluster does not know, and tests of
+	// other packages run clusters on this machine at the same time.
+	cfg.ServiceDevice = runctest.ServiceDevice(t)
 	log := &testWriter{t: t}
 	t.Cleanup(log.close)
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelInfo}))

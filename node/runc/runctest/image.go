@@ -6,8 +6,10 @@ package runctest
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -230,4 +232,12 @@ func RemoveLeftovers(t testing.TB, dataDir string) {
 			exec.Command("ip", "netns", "delete", "wk-"+p.Name()).Run()
 		}
 	}
+}
+
+// ServiceDevice names a service device for one test's agents and removes it when the test ends,
+// so that the ClusterIPs of clusters of tests that run at the same time do not meet.
+func ServiceDevice(t testing.TB) string {
+	name := fmt.Sprintf("wkst%d", rand.IntN(1_000_000))
+	t.Cleanup(func() { exec.Command("ip", "link", "del", name).Run() })
+	return name
 }
