@@ -78,8 +78,8 @@ func (d *decoder) spend(n *yaml.Node, path string) bool {
 	return false
 }
 
-// deref follows aliases and unwraps a document node. Aliases cannot form cycles: the parser refuses
-// an anchor that contains itself.
+// deref follows aliases and unwraps a document node. decodeRoot refuses documents whose aliases
+// form a cycle (the parser lets an alias inside its own anchored node through).
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && i < 100; i++ {
 		switch {
@@ -94,6 +94,45 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// aliasCycle returns an alias that leads back into a node that contains it, or nil. It walks the
+// document depth first, following aliases, and visits each node once.
+func aliasCycle(root *yaml.Node) *yaml.Node {
+	const (
+		unseen = iota
+		open   // on the current path
+		done
+	)
+	state := map[*yaml.Node]int{}
+	type frame struct {
+		n    *yaml.Node
+		next int // the next child to visit
+	}
+	stack := []frame{{n: root}}
+	state[root] = open
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		children := top.n.Content
+		if top.n.Kind == yaml.AliasNode && top.n.Alias != nil {
+			children = []*yaml.Node{top.n.Alias}
+		}
+		if top.next == len(children) {
+			state[top.n] = done
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		c := children[top.next]
+		top.next++
+		switch state[c] {
+		case open:
+			return top.n
+		case unseen:
+			state[c] = open
+			stack = append(stack, frame{n: c})
+		}
+	}
+	return nil
+}
+
 func isNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == 0 || n.Kind == yaml.DocumentNode ||
 		n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
@@ -102,6 +141,11 @@ func isNull(n *yaml.Node) bool {
 // decodeRoot decodes one document of a stream: an object, or a List whose items become documents.
 func decodeRoot(r rootNode, index int) ([]*Document, ErrorList) {
 	d := newDecoder(r.off, newBudget(r.node))
+	if a := aliasCycle(r.node); a != nil {
+		d.add(FieldError{Line: d.line(a), Reason: FieldValueInvalid,
+			Msg: "Invalid value: alias *" + a.Value + " refers to a node that contains it"})
+		return nil, d.errs
+	}
 	n := deref(r.node)
 	if n.Kind != yaml.MappingNode {
 		d.typeError(n, "", "an object with apiVersion and kind")
