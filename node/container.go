@@ -141,7 +141,19 @@ func (w *podWorker) adopt(ctx context.Context, sb Sandbox, cs *containerState, s
 		return nil, api.Time{}, false
 	}
 	w.a.log.Info("container adopted", "pod", w.pod.Namespace+"/"+w.pod.Name, "container", spec.Name, "started", started)
-	return proc, api.NewTime(started), true
+	return proc, w.reportedStart(spec.Name, started), true
+}
+
+// reportedStart is when the pod's status says container name started, if it says it runs and
+// within a few seconds of started (the runtime's own clock of the same start), so that the
+// status does not change at an agent restart; else started.
+func (w *podWorker) reportedStart(name string, started time.Time) api.Time {
+	for _, st := range w.pod.Status.ContainerStatuses {
+		if r := st.State.Running; st.Name == name && r != nil && r.StartedAt.Sub(started).Abs() < 5*time.Second {
+			return r.StartedAt
+		}
+	}
+	return api.NewTime(started)
 }
 
 // startFailed records a container that could not start as waiting, and counts it as an exit 128.
