@@ -1,16 +1,14 @@
 package netproxy
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
+
+	"github.com/wk-project/wk/internal/iproute"
 )
 
 // serviceDevice is the dummy device that holds the ClusterIPs, driven through the ip command
@@ -21,16 +19,16 @@ type serviceDevice struct{ name string }
 
 // ensure makes sure the device exists and is up, and returns its IPv4 addresses.
 func (d serviceDevice) ensure(ctx context.Context) ([]netip.Prefix, error) {
-	out, err := runIP(ctx, "-j", "addr", "show", "dev", d.name)
-	if errors.Is(err, errNoDevice) {
-		_, addErr := runIP(ctx, "link", "add", d.name, "type", "dummy")
+	out, err := iproute.Run(ctx, "-j", "addr", "show", "dev", d.name)
+	if errors.Is(err, iproute.ErrNoDevice) {
+		_, addErr := iproute.Run(ctx, "link", "add", d.name, "type", "dummy")
 		if addErr != nil && strings.Contains(addErr.Error(), "Unknown device type") {
-			_, addErr = runIP(ctx, "link", "add", d.name, "type", "bridge")
+			_, addErr = iproute.Run(ctx, "link", "add", d.name, "type", "bridge")
 		}
-		if addErr != nil && !errors.Is(addErr, errExists) {
+		if addErr != nil && !errors.Is(addErr, iproute.ErrExists) {
 			return nil, addErr
 		}
-		out, err = runIP(ctx, "-j", "addr", "show", "dev", d.name)
+		out, err = iproute.Run(ctx, "-j", "addr", "show", "dev", d.name)
 	}
 	if err != nil {
 		return nil, err
@@ -40,7 +38,7 @@ func (d serviceDevice) ensure(ctx context.Context) ([]netip.Prefix, error) {
 		return nil, fmt.Errorf("read addresses of %s: %w", d.name, err)
 	}
 	if !up {
-		if _, err := runIP(ctx, "link", "set", "dev", d.name, "up"); err != nil {
+		if _, err := iproute.Run(ctx, "link", "set", "dev", d.name, "up"); err != nil {
 			return nil, err
 		}
 	}
@@ -51,7 +49,7 @@ func (d serviceDevice) ensure(ctx context.Context) ([]netip.Prefix, error) {
 func (d serviceDevice) add(ctx context.Context, addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		if _, err := runIP(ctx, "addr", "add", netip.PrefixFrom(a, 32).String(), "dev", d.name); err != nil && !errors.Is(err, errExists) {
+		if _, err := iproute.Run(ctx, "addr", "add", netip.PrefixFrom(a, 32).String(), "dev", d.name); err != nil && !errors.Is(err, iproute.ErrExists) {
 			errs = append(errs, err)
 		}
 	}
@@ -62,7 +60,7 @@ func (d serviceDevice) add(ctx context.Context, addrs []netip.Addr) error {
 func (d serviceDevice) del(ctx context.Context, addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		if _, err := runIP(ctx, "addr", "del", netip.PrefixFrom(a, 32).String(), "dev", d.name); err != nil && !errors.Is(err, errNoAddress) {
+		if _, err := iproute.Run(ctx, "addr", "del", netip.PrefixFrom(a, 32).String(), "dev", d.name); err != nil && !errors.Is(err, iproute.ErrNoAddress) {
 			errs = append(errs, err)
 		}
 	}
@@ -93,74 +91,11 @@ func diffDeviceAddrs(want map[netip.Addr]bool, have []netip.Prefix) (add, del []
 // parseIPAddrShow reads the output of `ip -j addr show dev NAME`: whether the device is up, and
 // its IPv4 addresses.
 func parseIPAddrShow(out []byte) (up bool, addrs []netip.Prefix, err error) {
-	var links []struct {
-		Flags    []string `json:"flags"`
-		AddrInfo []struct {
-			Family    string `json:"family"`
-			Local     string `json:"local"`
-			PrefixLen int    `json:"prefixlen"`
-		} `json:"addr_info"`
-	}
-	if err := json.Unmarshal(out, &links); err != nil {
-		return false, nil, err
-	}
-	if len(links) != 1 {
-		return false, nil, fmt.Errorf("%d devices listed, want 1", len(links))
-	}
-	for _, a := range links[0].AddrInfo {
-		if a.Family != "inet" {
-			continue
+	up, all, err := iproute.ParseAddrShow(out)
+	for _, p := range all {
+		if p.Addr().Is4() {
+			addrs = append(addrs, p)
 		}
-		ip, err := netip.ParseAddr(a.Local)
-		if err != nil {
-			return false, nil, err
-		}
-		p := netip.PrefixFrom(ip, a.PrefixLen)
-		if !p.IsValid() {
-			return false, nil, fmt.Errorf("bad prefix length %d of %s", a.PrefixLen, ip)
-		}
-		addrs = append(addrs, p)
 	}
-	return slices.Contains(links[0].Flags, "UP"), addrs, nil
-}
-
-// Errors of the ip command that callers tell apart.
-var (
-	errNoDevice  = errors.New("no such device")
-	errExists    = errors.New("already exists")
-	errNoAddress = errors.New("no such address")
-)
-
-// runIP runs the ip command to completion and returns its stdout; its error names the command
-// and holds ip's stderr, and matches errNoDevice, errExists or errNoAddress when ip says so.
-func runIP(ctx context.Context, args ...string) ([]byte, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "ip", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	if err := cmd.Run(); err != nil {
-		what := "ip " + strings.Join(args, " ")
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		if kind := ipErrorKind(msg); kind != nil {
-			return nil, fmt.Errorf("%s: %w: %s", what, kind, msg)
-		}
-		return nil, fmt.Errorf("%s: %w: %s", what, err, msg)
-	}
-	return stdout.Bytes(), nil
-}
-
-// ipErrorKind tells what ip's message on stderr means, when it is one that callers test.
-func ipErrorKind(msg string) error {
-	switch {
-	case strings.Contains(msg, "does not exist"), strings.Contains(msg, "Cannot find device"):
-		return errNoDevice
-	case strings.Contains(msg, "File exists"), strings.Contains(msg, "already assigned"):
-		return errExists
-	case strings.Contains(msg, "Address not found"), strings.Contains(msg, "Cannot assign requested address"):
-		return errNoAddress
-	}
-	return nil
+	return up, addrs, err
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wk-project/wk/internal/iproute"
 )
 
 // requireNetAdmin skips a test that changes the host's network devices where it cannot (not
@@ -146,9 +148,9 @@ func TestServiceDeviceCreated(t *testing.T) {
 
 func TestServiceDeviceMissingIsNoDevice(t *testing.T) {
 	requireNetAdmin(t)
-	_, err := runIP(context.Background(), "-j", "addr", "show", "dev", testDeviceName(t))
-	if !errors.Is(err, errNoDevice) {
-		t.Fatalf("show a missing device: %v; want errNoDevice", err)
+	_, err := iproute.Run(context.Background(), "-j", "addr", "show", "dev", testDeviceName(t))
+	if !errors.Is(err, iproute.ErrNoDevice) {
+		t.Fatalf("show a missing device: %v; want iproute.ErrNoDevice", err)
 	}
 }
 

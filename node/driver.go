@@ -38,11 +38,10 @@ type Sandbox interface {
 	Close() error
 }
 
-// Adopter is a Sandbox whose containers outlive the agent (runc's). When the agent stops, Leave
-// lets go of the pod without stopping it; the next agent's sandbox of that pod adopts a container
-// still running instead of starting it again.
+// Adopter is a Sandbox whose containers outlive the agent (runc's). When the agent stops, the
+// sandbox is not closed; the next agent's sandbox of that pod adopts a container still running
+// instead of starting it again.
 type Adopter interface {
-	Leave()
 	// Adopt returns container c's running process and when it started, if there is one.
 	Adopt(ctx context.Context, c ContainerSpec) (Process, time.Time, bool)
 }

@@ -151,10 +151,8 @@ func (s *runcSandbox) Adopt(ctx context.Context, c ContainerSpec) (Process, time
 // remove deletes container name and its rootfs overlay, whatever state they are in.
 func (s *runcSandbox) remove(ctx context.Context, name string) {
 	id := s.containerID(name)
-	if _, err := s.d.rt.State(ctx, id); err == nil {
-		if err := s.d.rt.Delete(ctx, id, true); err != nil {
-			s.d.log.Warn("container not deleted", "id", id, "err", err)
-		}
+	if err := s.d.rt.Delete(ctx, id, true); err != nil { // runc delete --force of none is no error
+		s.d.log.Warn("container not deleted", "id", id, "err", err)
 	}
 	if err := runc.RemoveOverlay(s.bundle(name)); err != nil {
 		s.d.log.Warn("container rootfs not removed", "id", id, "err", err)
@@ -192,6 +190,3 @@ func (s *runcSandbox) Close() error {
 	s.d.proxy.SetDirectPod(s.ip, false)
 	return s.network.Teardown(ctx, s.pod.UID)
 }
-
-// Leave keeps the pod's containers and network for the next agent.
-func (s *runcSandbox) Leave() {}

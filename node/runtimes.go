@@ -14,16 +14,23 @@ import (
 // RuncMissing says why this machine cannot offer the runc runtime, or "" when it can: runc and the
 // CNI plugins installed, and the agent running as root.
 func RuncMissing() string {
+	_, missing := runcPlugins()
+	return missing
+}
+
+// runcPlugins returns the CNI plugins' folder, or why the runc runtime cannot be offered.
+func runcPlugins() (dir, missing string) {
 	if os.Geteuid() != 0 {
-		return "the agent does not run as root"
+		return "", "the agent does not run as root"
 	}
 	if _, ok := runc.Available(); !ok {
-		return "runc is not installed (apt-get install -y runc)"
+		return "", "runc is not installed (apt-get install -y runc)"
 	}
-	if _, err := runc.FindPlugins(""); err != nil {
-		return err.Error()
+	dir, err := runc.FindPlugins("")
+	if err != nil {
+		return "", err.Error()
 	}
-	return ""
+	return dir, ""
 }
 
 // checkRunc decides whether the node offers runc, once, before the proxy and the drivers start.
@@ -32,49 +39,48 @@ func (a *Agent) checkRunc() {
 		a.noRunc = "the agent was started without the runc runtime"
 		return
 	}
-	if a.noRunc = RuncMissing(); a.noRunc != "" {
+	if a.runcPlugins, a.noRunc = runcPlugins(); a.noRunc != "" {
 		a.log.Info("the runc runtime is not offered", "reason", a.noRunc)
-		return
 	}
-	a.runcPlugins, _ = runc.FindPlugins("")
 }
 
 // driverFor chooses the runtime of a pod: its runtimeClassName when it sets one, else wasm for a
-// wasm module and runc for a Linux image, as the first container's image says.
-func (a *Agent) driverFor(ctx context.Context, pod *api.Pod) (Driver, error) {
+// wasm module and runc for a Linux image, as the first container's image says. When telling them
+// apart pulled the first image as a wasm module, it returns that image's id too.
+func (a *Agent) driverFor(ctx context.Context, pod *api.Pod) (d Driver, pulled string, err error) {
 	class := ""
 	if pod.Spec.RuntimeClassName != nil {
 		class = *pod.Spec.RuntimeClassName
 	}
 	switch class {
 	case "wasm":
-		return a.wasm, nil
+		return a.wasm, "", nil
 	case "runc":
 		if a.runc == nil {
-			return nil, &imageError{reason: "CreatePodSandboxError", err: fmt.Errorf("node %s does not offer the runc runtime: %s", a.cfg.Name, a.noRunc)}
+			return nil, "", &imageError{reason: "CreatePodSandboxError", err: fmt.Errorf("node %s does not offer the runc runtime: %s", a.cfg.Name, a.noRunc)}
 		}
-		return a.runc, nil
+		return a.runc, "", nil
 	}
 	if len(pod.Spec.Containers) == 0 {
-		return a.wasm, nil
+		return a.wasm, "", nil
 	}
 	image := pod.Spec.Containers[0].Image
 	if a.runc != nil {
 		if _, ok := a.runc.known(image); ok {
-			return a.runc, nil // a Linux image pulled before
+			return a.runc, "", nil // a Linux image pulled before
 		}
 	}
-	_, err := a.wasm.Pull(ctx, pod, image)
+	id, err := a.wasm.Pull(ctx, pod, image)
 	if err == nil {
-		return a.wasm, nil
+		return a.wasm, id, nil
 	}
 	if !errors.Is(err, errLinuxImage) {
-		return nil, err // the next attempt decides again
+		return nil, "", err // the next attempt decides again
 	}
 	if a.runc == nil {
-		return nil, &imageError{reason: "InvalidImage", err: fmt.Errorf("%w; node %s does not offer it: %s", err, a.cfg.Name, a.noRunc)}
+		return nil, "", &imageError{reason: "InvalidImage", err: fmt.Errorf("%w; node %s does not offer it: %s", err, a.cfg.Name, a.noRunc)}
 	}
-	return a.runc, nil
+	return a.runc, "", nil
 }
 
 // sweepRunc removes the runc containers and networks of pods that no worker runs, once the first

@@ -189,9 +189,8 @@ func (w *podWorker) newSandbox(ctx context.Context, spec SandboxSpec) (Sandbox, 
 // closeSandbox closes the pod's sandbox when the pod stops, and leaves it running when only the
 // agent stops and the sandbox can outlive it.
 func (w *podWorker) closeSandbox(sb Sandbox) {
-	if ad, ok := sb.(Adopter); ok && !w.remove.Load() {
-		ad.Leave()
-		return
+	if _, ok := sb.(Adopter); ok && !w.remove.Load() {
+		return // the agent stops, not the pod: the next agent adopts it
 	}
 	if err := sb.Close(); err != nil {
 		w.a.log.Warn("pod sandbox not removed", "pod", w.pod.Namespace+"/"+w.pod.Name, "err", err)
@@ -234,12 +233,16 @@ func (w *podWorker) prepare(ctx context.Context) (map[string]string, []string, b
 }
 
 func (w *podWorker) pullImages(ctx context.Context, pulled map[string]bool) ([]string, error) {
+	var known map[string]string // image -> id, pulled while choosing the driver
 	if w.driver == nil {
-		d, err := w.a.driverFor(ctx, w.pod)
+		d, id, err := w.a.driverFor(ctx, w.pod)
 		if err != nil {
 			return nil, err
 		}
 		w.driver = d
+		if id != "" {
+			known = map[string]string{w.containers[0].spec.Image: id}
+		}
 	}
 	ids := make([]string, len(w.containers))
 	for i, c := range w.containers {
@@ -247,9 +250,12 @@ func (w *podWorker) pullImages(ctx context.Context, pulled map[string]bool) ([]s
 		if !pulled[image] {
 			w.a.event(w.pod, api.EventNormal, "Pulling", "Pulling image \""+image+"\"")
 		}
-		id, err := w.driver.Pull(ctx, w.pod, image)
-		if err != nil {
-			return nil, err
+		id, ok := known[image]
+		if !ok {
+			var err error
+			if id, err = w.driver.Pull(ctx, w.pod, image); err != nil {
+				return nil, err
+			}
 		}
 		if !pulled[image] {
 			w.a.event(w.pod, api.EventNormal, "Pulled", "Successfully pulled image \""+image+"\"")

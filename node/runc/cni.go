@@ -174,10 +174,13 @@ func (n *Network) add(ctx context.Context, dir, id, netns string, want netip.Pre
 }
 
 // del runs DEL for bridge, then loopback: the reverse of add. With netns "", bridge only releases
-// the pod's address.
+// the pod's address, and loopback, which would do nothing, is not run.
 func (n *Network) del(ctx context.Context, dir, id, netns string) error {
 	if _, err := runPlugin(ctx, pluginCall{dir, "DEL", id, netns, podIfname}, n.bridgeConf(netip.Addr{})); err != nil {
 		return err
+	}
+	if netns == "" {
+		return nil
 	}
 	_, err := runPlugin(ctx, pluginCall{dir, "DEL", id, netns, loIfname}, n.loopbackConf())
 	return err

@@ -2,15 +2,16 @@ package runc
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"slices"
 	"syscall"
+
+	"github.com/wk-project/wk/internal/iproute"
 )
 
 // netnsDir is where `ip netns` keeps the named network namespaces, each a bind mount of one.
@@ -34,7 +35,7 @@ func addNetns(ctx context.Context, name string) error {
 	if err := deleteNetns(ctx, name); err != nil {
 		return err
 	}
-	_, err := runIP(ctx, "netns", "add", name)
+	_, err := iproute.Run(ctx, "netns", "add", name)
 	return err
 }
 
@@ -44,14 +45,14 @@ func deleteNetns(ctx context.Context, name string) error {
 	if _, err := os.Lstat(netnsPath(name)); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	_, err := runIP(ctx, "netns", "delete", name)
+	_, err := iproute.Run(ctx, "netns", "delete", name)
 	return err
 }
 
 // holdsAddr reports whether interface ifname of network namespace name has address want. A
 // missing interface holds nothing.
 func holdsAddr(ctx context.Context, name, ifname string, want netip.Prefix) (bool, error) {
-	out, err := runIP(ctx, "-n", name, "-j", "addr", "show", "dev", ifname)
+	out, err := iproute.Run(ctx, "-n", name, "-j", "addr", "show", "dev", ifname)
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && ctx.Err() == nil {
 		return false, nil
@@ -59,34 +60,9 @@ func holdsAddr(ctx context.Context, name, ifname string, want netip.Prefix) (boo
 	if err != nil {
 		return false, err
 	}
-	var links []struct {
-		AddrInfo []struct {
-			Local     netip.Addr `json:"local"`
-			Prefixlen int        `json:"prefixlen"`
-		} `json:"addr_info"`
-	}
-	if err := json.Unmarshal(out, &links); err != nil {
+	_, addrs, err := iproute.ParseAddrShow(out)
+	if err != nil {
 		return false, fmt.Errorf("ip -n %s addr show dev %s: %w", name, ifname, err)
 	}
-	for _, link := range links {
-		for _, a := range link.AddrInfo {
-			if netip.PrefixFrom(a.Local, a.Prefixlen) == want {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
-}
-
-// runIP runs iproute2's ip and returns its stdout; its error names the command and holds ip's
-// stderr.
-func runIP(ctx context.Context, args ...string) ([]byte, error) {
-	var stderr strings.Builder
-	cmd := exec.CommandContext(ctx, "ip", args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
+	return slices.Contains(addrs, want), nil
 }

@@ -16,7 +16,9 @@ import (
 // this process, so its exit code is lost.
 var ErrExitUnknown = errors.New("exit code unknown: the container's init is not a child of this process")
 
-// pollInterval is how often Wait looks at the container's init.
+// Wait looks at the container's init after pollInterval, then twice as long each time up to
+// orphanPollInterval: a short-lived container is seen ending at once, and a hundred long-lived ones
+// cost a few hundred wakeups a second, not ten thousand.
 const pollInterval = 10 * time.Millisecond
 
 // Wait waits for the init process of container id to exit and returns its exit code, or 128
@@ -36,7 +38,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("wait for container %s: %w", id, err)
 	}
-	for {
+	for wait := pollInterval; ; wait = min(wait*2, orphanPollInterval) {
 		code, done, err := reap(pid)
 		if errors.Is(err, syscall.ECHILD) {
 			return -1, r.waitStopped(ctx, id)
@@ -48,7 +50,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 			_ = os.Remove(pidFile(st.Bundle))
 			return code, nil
 		}
-		if err := sleep(ctx, pollInterval); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return -1, fmt.Errorf("wait for container %s: %w", id, err)
 		}
 	}
