@@ -10,9 +10,6 @@ import (
 	"github.com/wk-project/wk/control/api"
 )
 
-// ServiceCIDR holds every ClusterIP.
-var ServiceCIDR = netip.MustParsePrefix("10.96.0.0/16")
-
 // clusterIPs serves the ClusterIPs on the host, for pods with a network namespace of their own
 // (runc pods), whose connections to a ClusterIP leave through the host: each ClusterIP is a /32
 // on a dummy device, and each ClusterIP:port a listener spliced to the Service port. Listeners
@@ -110,14 +107,14 @@ func (c *clusterIPs) logDeviceError(err error) {
 	}
 }
 
-// serviceClusterIP is the ClusterIP of s that this proxy serves: one in ServiceCIDR, so none for
+// serviceClusterIP is the ClusterIP of s that this proxy serves: one in api.ServiceCIDR, so none for
 // a headless Service ("None") or an ExternalName one.
 func serviceClusterIP(s *api.Service) (netip.Addr, bool) {
 	if s == nil || s.Spec.Type == api.ServiceTypeExternalName {
 		return netip.Addr{}, false
 	}
 	ip, err := netip.ParseAddr(s.Spec.ClusterIP)
-	if err != nil || !ServiceCIDR.Contains(ip) {
+	if err != nil || !api.ServiceCIDR.Contains(ip) {
 		return netip.Addr{}, false
 	}
 	return ip, true

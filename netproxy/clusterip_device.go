@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wk-project/wk/control/api"
 	"github.com/wk-project/wk/internal/iproute"
 )
 
@@ -68,13 +69,13 @@ func (d serviceDevice) del(ctx context.Context, addrs []netip.Addr) error {
 }
 
 // diffDeviceAddrs says which ClusterIPs to add to a device that has the addresses have, and
-// which to take off: the /32s in ServiceCIDR that no Service has. Other addresses are left
+// which to take off: the /32s in api.ServiceCIDR that no Service has. Other addresses are left
 // alone. Both lists are sorted.
 func diffDeviceAddrs(want map[netip.Addr]bool, have []netip.Prefix) (add, del []netip.Addr) {
 	present := map[netip.Addr]bool{}
 	for _, p := range have {
 		present[p.Addr()] = true
-		if p.Bits() == 32 && ServiceCIDR.Contains(p.Addr()) && !want[p.Addr()] {
+		if p.Bits() == 32 && api.ServiceCIDR.Contains(p.Addr()) && !want[p.Addr()] {
 			del = append(del, p.Addr())
 		}
 	}

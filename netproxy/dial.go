@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+
+	"github.com/wk-project/wk/control/api"
 )
 
 // ErrNoEndpoints is matched (errors.Is) by the error of a dial to a service port without ready
@@ -54,7 +56,7 @@ func (n PodNet) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if sv, ok := t.byIP[ip]; ok {
 		return n.p.dialServicePort(ctx, network, sv, port)
 	}
-	if ClusterCIDR.Contains(ip) {
+	if api.ClusterCIDR.Contains(ip) {
 		pn, err := strconv.ParseUint(port, 10, 16)
 		if err != nil {
 			return nil, fmt.Errorf("dial %s: bad port %q", addr, port)

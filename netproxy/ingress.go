@@ -141,7 +141,7 @@ func (i *Ingress) Serve(ctx context.Context, ln net.Listener) error {
 // backendError answers a request whose backend failed: 503 when no connection could be opened
 // to the Service (no ready endpoint, all unreachable), 502 when the backend broke its answer.
 func (i *Ingress) backendError(w http.ResponseWriter, r *http.Request, err error) {
-	b, _ := r.Context().Value(ingressBackendKey{}).(ingressBackend)
+	b, _ := r.Context().Value(ingressBackendKey{}).(serviceTarget)
 	svc := b.namespace + "/" + b.name
 	var de *ingressDialError
 	if errors.As(err, &de) {

@@ -14,23 +14,13 @@ import (
 // other controllers; Ingresses naming none are served too.
 const IngressClassName = "wk"
 
-// ingressBackend is a Service port that requests are proxied to.
-type ingressBackend struct {
-	namespace, name string
-	port            string // service port name or number
-}
-
-func (b ingressBackend) String() string {
-	return b.namespace + "/" + b.name + ":" + b.port
-}
-
 // ingressPath is one path of one rule, ready to match.
 type ingressPath struct {
 	exact   bool
 	path    string   // as written, for Exact
 	elems   []string // the path's elements, for Prefix
 	length  int      // specificity: the length of the matched path
-	backend ingressBackend
+	backend serviceTarget
 }
 
 // ingressTable is an immutable routing snapshot built from every Ingress wk serves.
@@ -38,7 +28,7 @@ type ingressTable struct {
 	exactHosts    map[string][]ingressPath // host -> paths, most specific first
 	wildcardHosts map[string][]ingressPath // parent domain ("example.com" for "*.example.com") -> paths
 	anyHost       []ingressPath
-	defaultBack   *ingressBackend
+	defaultBack   *serviceTarget
 }
 
 // buildIngressTable merges the rules of every Ingress of class "wk" (or none). On equal host, path
@@ -97,18 +87,18 @@ func servesIngressClass(ing *api.Ingress) bool {
 }
 
 // toIngressBackend keeps Service backends; resource backends are not supported.
-func toIngressBackend(namespace string, b *api.IngressBackend) (ingressBackend, bool) {
+func toIngressBackend(namespace string, b *api.IngressBackend) (serviceTarget, bool) {
 	if b == nil || b.Service == nil || b.Service.Name == "" {
-		return ingressBackend{}, false
+		return serviceTarget{}, false
 	}
 	port := b.Service.Port.Name
 	if b.Service.Port.Number != 0 {
 		port = strconv.Itoa(int(b.Service.Port.Number))
 	}
 	if port == "" {
-		return ingressBackend{}, false
+		return serviceTarget{}, false
 	}
-	return ingressBackend{namespace: namespace, name: b.Service.Name, port: port}, true
+	return serviceTarget{namespace: namespace, name: b.Service.Name, port: port}, true
 }
 
 // toIngressPath reads one path: Exact matches the path as written, Prefix and
@@ -153,7 +143,7 @@ func ingressPathElements(p string) []string {
 
 // match finds the backend of a request: the rules of the exact host first, then of the wildcard
 // host, then the rules without a host, each by longest path; then the default backend.
-func (t *ingressTable) match(host, path string) (ingressBackend, bool) {
+func (t *ingressTable) match(host, path string) (serviceTarget, bool) {
 	host = normalizeIngressHost(host)
 	if path == "" {
 		path = "/"
@@ -173,10 +163,10 @@ func (t *ingressTable) match(host, path string) (ingressBackend, bool) {
 	if t.defaultBack != nil {
 		return *t.defaultBack, true
 	}
-	return ingressBackend{}, false
+	return serviceTarget{}, false
 }
 
-func matchIngressPaths(ps []ingressPath, path string, elems []string) (ingressBackend, bool) {
+func matchIngressPaths(ps []ingressPath, path string, elems []string) (serviceTarget, bool) {
 	for _, p := range ps {
 		if p.exact && p.path == path {
 			return p.backend, true
@@ -185,7 +175,7 @@ func matchIngressPaths(ps []ingressPath, path string, elems []string) (ingressBa
 			return p.backend, true
 		}
 	}
-	return ingressBackend{}, false
+	return serviceTarget{}, false
 }
 
 // normalizeIngressHost drops the port, IPv6 brackets, a trailing dot, and lowers the case.

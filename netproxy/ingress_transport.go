@@ -15,26 +15,26 @@ import (
 // no dots, so the three parts are unambiguous.
 const ingressBackendHostPort = "80"
 
-func (b ingressBackend) urlHost() string {
+func (b serviceTarget) urlHost() string {
 	return net.JoinHostPort(b.port+"."+b.name+"."+b.namespace, ingressBackendHostPort)
 }
 
-func parseIngressBackendAddr(addr string) (ingressBackend, error) {
+func parseIngressBackendAddr(addr string) (serviceTarget, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return ingressBackend{}, fmt.Errorf("ingress backend address %q: %w", addr, err)
+		return serviceTarget{}, fmt.Errorf("ingress backend address %q: %w", addr, err)
 	}
 	parts := strings.Split(host, ".")
 	if len(parts) != 3 {
-		return ingressBackend{}, fmt.Errorf("ingress backend address %q: want PORT.NAME.NAMESPACE", addr)
+		return serviceTarget{}, fmt.Errorf("ingress backend address %q: want PORT.NAME.NAMESPACE", addr)
 	}
-	return ingressBackend{port: parts[0], name: parts[1], namespace: parts[2]}, nil
+	return serviceTarget{port: parts[0], name: parts[1], namespace: parts[2]}, nil
 }
 
 // ingressDialError marks a failure to open a connection to the backend Service, so that the
 // error handler can answer 503 rather than 502.
 type ingressDialError struct {
-	backend ingressBackend
+	backend serviceTarget
 	err     error
 }
 
@@ -74,7 +74,7 @@ func newIngressTransport(cfg IngressConfig) *http.Transport {
 // header is kept; X-Forwarded-For gets the client's address appended, X-Forwarded-Host and
 // X-Forwarded-Proto say what the client asked for.
 func ingressRewrite(pr *httputil.ProxyRequest) {
-	b, _ := pr.In.Context().Value(ingressBackendKey{}).(ingressBackend)
+	b, _ := pr.In.Context().Value(ingressBackendKey{}).(serviceTarget)
 	pr.Out.URL.Scheme = "http"
 	pr.Out.URL.Host = b.urlHost()
 	pr.Out.Host = pr.In.Host

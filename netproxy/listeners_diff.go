@@ -8,7 +8,8 @@ import (
 	"github.com/wk-project/wk/control/api"
 )
 
-// serviceTarget is the Service port that connections to a listener are spliced to.
+// serviceTarget is a Service port that a listener's connections are spliced to, or an Ingress
+// path's requests proxied to.
 type serviceTarget struct {
 	namespace, name string
 	port            string // service port name, or number when the port has no name

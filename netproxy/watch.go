@@ -58,17 +58,20 @@ func (w *watcher[T]) watch(ctx context.Context, set map[string]T, rv string) {
 			}
 			return
 		}
+		dirty := false
 		for ev := range events {
 			rv = ev.Object.GetObjectMeta().ResourceVersion
 			switch ev.Type {
 			case api.Added, api.Modified:
-				set[objectKey(ev.Object)] = ev.Object.(T)
+				set[objectKey(ev.Object)], dirty = ev.Object.(T), true
 			case api.Deleted:
 				delete(set, objectKey(ev.Object))
-			default:
-				continue
+				dirty = true
 			}
-			w.apply(slices.Collect(maps.Values(set)))
+			if dirty && len(events) == 0 { // a burst of events makes one table, from its last
+				w.apply(slices.Collect(maps.Values(set)))
+				dirty = false
+			}
 		}
 	}
 }

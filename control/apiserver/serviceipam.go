@@ -20,10 +20,12 @@ import (
 // There is no allocation record: the addresses in use are those of the stored Services, read
 // under s.serviceMu by every write that may take one. A delete frees them by removing the
 // Service, and a restart finds them in the store.
-var serviceCIDR = netip.MustParsePrefix("10.96.0.0/16")
+var (
+	serviceCIDR     = api.ServiceCIDR
+	serviceCIDRText = api.ServiceCIDR.String()
+)
 
 const (
-	serviceCIDRText  = "10.96.0.0/16"
 	reservedIPIndex  = 1   // 10.96.0.1
 	dynamicIPsOffset = 256 // 10.96.1.0: below it, the static band
 )
